@@ -1,0 +1,1 @@
+Console.WriteLine("workbook: not built yet");

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Workbook.Notebooks;
+
+/// <summary>One named number a notebook reports, e.g. <c>val_loss = 1.93</c>.</summary>
+/// <param name="Name">snake_case name that the notebook's declared bounds refer to.</param>
+/// <param name="Value">the measured value.</param>
+/// <param name="Description">what was measured, in words, for the person reading the notebook.</param>
+public sealed record Metric(string Name, double Value, string? Description = null)
+{
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"{Name} = {Value.ToString("G6", CultureInfo.InvariantCulture)}" + (Description is null ? "" : $"  ({Description})");
+}
+
+/// <summary>
+/// Named metrics: what a notebook claims, as numbers. The workbook's engine collects every
+/// reported metric and the notebook's test holds it to the bounds declared in the notebook's
+/// metadata (for example <c>mean_return &gt;= 475</c>). A person sees each report as a small table.
+/// </summary>
+public static partial class Metrics
+{
+    private static readonly List<Metric> reported = new();
+
+    /// <summary>Every metric reported in this process, in order (a name reported twice appears twice).</summary>
+    public static IReadOnlyList<Metric> Reported
+    {
+        get
+        {
+            lock (reported)
+            {
+                return reported.ToArray();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reports <paramref name="value"/> under <paramref name="name"/> (snake_case: letters, digits, '_').
+    /// Returns the metric, which displays as a one-row table when it is a cell's last expression.
+    /// </summary>
+    /// <exception cref="ArgumentException">the name is not snake_case.</exception>
+    public static Metric Report(string name, double value, string? description = null)
+    {
+        if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"Metric name '{name}' is not snake_case (lower-case letters, digits and '_', starting with a letter).",
+                nameof(name));
+        }
+        var metric = new Metric(name, value, description);
+        lock (reported)
+        {
+            reported.Add(metric);
+        }
+        NotebookHost.RecordMetric(name, value);
+        return metric;
+    }
+
+    /// <summary>The last reported value of each metric, as a table (the notebook's summary).</summary>
+    public static MetricTable Summary()
+    {
+        var last = new Dictionary<string, Metric>();
+        foreach (var metric in Reported)
+        {
+            last[metric.Name] = metric;
+        }
+        return new MetricTable(last.Values.ToArray());
+    }
+
+    /// <summary>Forgets every reported metric (for tests and for re-running a notebook from the top).</summary>
+    public static void Clear()
+    {
+        lock (reported)
+        {
+            reported.Clear();
+        }
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9_]*$")]
+    private static partial Regex NamePattern();
+}
+
+/// <summary>Several metrics shown together as one table.</summary>
+public sealed record MetricTable(IReadOnlyList<Metric> Metrics)
+{
+    /// <inheritdoc />
+    public override string ToString() => string.Join(Environment.NewLine, Metrics.Select(m => m.ToString()));
+}
