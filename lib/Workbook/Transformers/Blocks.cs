@@ -1,0 +1,130 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Workbook.Transformers;
+
+/// <summary>Where a block normalises (Notes §6.7.3: "add and norm").</summary>
+public enum NormPlacement
+{
+    /// <summary>x + Sublayer(LayerNorm(x)): GPT-2 and most modern models; trains without warm-up tricks.</summary>
+    PreNorm,
+
+    /// <summary>LayerNorm(x + Sublayer(x)): the original transformer, as the notes describe it.</summary>
+    PostNorm,
+}
+
+/// <summary>
+/// How a block is wired: where layer norm sits, and whether layer norm and the residual
+/// connections are there at all (the ablations of notebook 12).
+/// </summary>
+public sealed record BlockOptions(NormPlacement Norm = NormPlacement.PreNorm, bool UseLayerNorm = true, bool UseResidual = true,
+    Activation Activation = Activation.Relu, int FeedForwardMultiplier = 4, bool FusedLayerNorm = true);
+
+/// <summary>One "add and norm" step around a sublayer, wired as <see cref="BlockOptions"/> says.</summary>
+internal static class AddAndNorm
+{
+    public static Tensor Apply(Tensor x, LayerNorm norm, BlockOptions options, Func<Tensor, Tensor> sublayer)
+    {
+        if (options.Norm == NormPlacement.PreNorm)
+        {
+            using var normalised = options.UseLayerNorm ? norm.forward(x) : x.alias();
+            using var update = sublayer(normalised);
+            return options.UseResidual ? x + update : update.alias();                 // x + F(LN(x))
+        }
+        using var output = sublayer(x);
+        using var sum = options.UseResidual ? x + output : output.alias();
+        return options.UseLayerNorm ? norm.forward(sum) : sum.alias();                 // LN(x + F(x))
+    }
+}
+
+/// <summary>
+/// Transformer encoder block (Notes §6.7.3.1): self-attention over the whole sequence, add and
+/// norm, position-wise feed-forward, add and norm. Pre-norm: h = x + MHA(LN₁(x)), y = h + FFN(LN₂(h));
+/// post-norm: h = LN₁(x + MHA(x)), y = LN₂(h + FFN(h)).
+/// </summary>
+public sealed class EncoderBlock : nn.Module
+{
+    private readonly BlockOptions options;
+
+    /// <summary>Self-attention.</summary>
+    public readonly TransformerAttention attention;
+
+    /// <summary>Norm of the attention sublayer.</summary>
+    public readonly LayerNorm norm1;
+
+    /// <summary>Position-wise feed-forward network.</summary>
+    public readonly FeedForward feedForward;
+
+    /// <summary>Norm of the feed-forward sublayer.</summary>
+    public readonly LayerNorm norm2;
+
+    /// <summary>An encoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
+    public EncoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(EncoderBlock))
+    {
+        this.options = options ?? new BlockOptions();
+        attention = new TransformerAttention(width, heads, dropout);
+        norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        feedForward = new FeedForward(width, this.options.FeedForwardMultiplier * width, dropout, this.options.Activation);
+        norm2 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        RegisterComponents();
+    }
+
+    /// <summary>x [B, T, width] → [B, T, width]; <paramref name="keep"/> masks padded keys ([B, 1, 1, T], true = real token).</summary>
+    public Tensor Forward(Tensor x, Tensor? keep = null, Tensor? bias = null)
+    {
+        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.Forward(a, a, causal: false, keep, bias));
+        return AddAndNorm.Apply(h, norm2, options, feedForward.forward);
+    }
+}
+
+/// <summary>
+/// Transformer decoder block (Notes §6.7.3.2): masked (causal) self-attention, add and norm;
+/// cross-attention whose queries come from the decoder and keys and values from the encoder's
+/// output (§6.7.2.5), add and norm; feed-forward, add and norm.
+/// </summary>
+public sealed class DecoderBlock : nn.Module
+{
+    private readonly BlockOptions options;
+
+    /// <summary>Masked self-attention.</summary>
+    public readonly TransformerAttention selfAttention;
+
+    /// <summary>Norm of the self-attention sublayer.</summary>
+    public readonly LayerNorm norm1;
+
+    /// <summary>Cross-attention to the encoder's output.</summary>
+    public readonly TransformerAttention crossAttention;
+
+    /// <summary>Norm of the cross-attention sublayer.</summary>
+    public readonly LayerNorm norm2;
+
+    /// <summary>Position-wise feed-forward network.</summary>
+    public readonly FeedForward feedForward;
+
+    /// <summary>Norm of the feed-forward sublayer.</summary>
+    public readonly LayerNorm norm3;
+
+    /// <summary>A decoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
+    public DecoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(DecoderBlock))
+    {
+        this.options = options ?? new BlockOptions();
+        selfAttention = new TransformerAttention(width, heads, dropout);
+        norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        crossAttention = new TransformerAttention(width, heads, dropout);
+        norm2 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        feedForward = new FeedForward(width, this.options.FeedForwardMultiplier * width, dropout, this.options.Activation);
+        norm3 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// y [B, Tt, width] attends causally to itself and to <paramref name="memory"/> [B, Ts, width];
+    /// <paramref name="memoryKeep"/> masks padded source positions ([B, 1, 1, Ts]).
+    /// </summary>
+    public Tensor Forward(Tensor y, Tensor memory, Tensor? memoryKeep = null)
+    {
+        using var h1 = AddAndNorm.Apply(y, norm1, options, a => selfAttention.Forward(a, a, causal: true));
+        using var h2 = AddAndNorm.Apply(h1, norm2, options, a => crossAttention.Forward(a, memory, causal: false, memoryKeep));
+        return AddAndNorm.Apply(h2, norm3, options, feedForward.forward);
+    }
+}

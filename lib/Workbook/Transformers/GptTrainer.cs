@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Workbook.Transformers;
+
+/// <summary>
+/// How <see cref="GptTrainer"/> trains (nanoGPT's train.py defaults, scaled down).
+/// </summary>
+/// <param name="Steps">optimizer steps.</param>
+/// <param name="BatchSize">sequences per step.</param>
+/// <param name="LearningRate">peak learning rate, reached at the end of warm-up.</param>
+/// <param name="MinLearningRate">learning rate at the end of the cosine decay.</param>
+/// <param name="WarmupSteps">linear warm-up from 0 to the peak.</param>
+/// <param name="WeightDecay">AdamW decoupled weight decay on matrices (not on biases, gains or position biases).</param>
+/// <param name="Beta1">AdamW β₁.</param>
+/// <param name="Beta2">AdamW β₂.</param>
+/// <param name="GradientClip">the global gradient norm is clipped to this (0 = no clipping).</param>
+/// <param name="EvalInterval">evaluate the validation loss every this many steps (and at the end).</param>
+/// <param name="EvalBatches">batches of <see cref="BatchSize"/> random windows per evaluation (the same windows every time).</param>
+/// <param name="Seed">seeds the batch order (model initialisation is seeded by whoever builds the model).</param>
+/// <param name="Log">print a line per evaluation to the console.</param>
+public sealed record GptTrainingConfig(int Steps = 1000, int BatchSize = 12, double LearningRate = 1e-3, double MinLearningRate = 1e-4,
+    int WarmupSteps = 100, double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.99, double GradientClip = 1.0,
+    int EvalInterval = 100, int EvalBatches = 8, int Seed = 0, bool Log = true)
+{
+    /// <summary>
+    /// Learning rate at <paramref name="step"/>: linear warm-up to the peak, then cosine decay to the minimum at the last step,
+    ///   lr(s) = lr_min + ½ (lr_max - lr_min)(1 + cos(π (s - warmup) / (steps - warmup))).
+    /// </summary>
+    public double LearningRateAt(int step)
+    {
+        if (step < WarmupSteps)
+        {
+            return LearningRate * (step + 1) / WarmupSteps;
+        }
+        var decaySteps = Math.Max(1, Steps - WarmupSteps);
+        var progress = Math.Min(1.0, (double)(step - WarmupSteps) / decaySteps);
+        return MinLearningRate + 0.5 * (LearningRate - MinLearningRate) * (1 + Math.Cos(Math.PI * progress));
+    }
+}
+
+/// <summary>One row of a training history.</summary>
+/// <param name="Step">steps done.</param>
+/// <param name="TrainLoss">mean training loss (nats per token) since the previous row.</param>
+/// <param name="ValidLoss">validation loss at this step (nats per token).</param>
+/// <param name="LearningRate">learning rate of the last step.</param>
+/// <param name="Seconds">wall time of training so far (evaluation excluded).</param>
+/// <param name="Tokens">tokens trained on so far.</param>
+public sealed record TrainingPoint(int Step, double TrainLoss, double ValidLoss, double LearningRate, double Seconds, long Tokens);
+
+/// <summary>What <see cref="GptTrainer.Train"/> returns.</summary>
+public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
+{
+    /// <summary>The last validation loss.</summary>
+    public double FinalValidLoss => Points[^1].ValidLoss;
+
+    /// <summary>Training tokens per second of wall time (forward, backward and optimizer step; evaluation excluded).</summary>
+    public double TokensPerSecond => Points[^1].Tokens / Math.Max(1e-9, Points[^1].Seconds);
+}
+
+/// <summary>
+/// Trains a <see cref="Gpt"/> on a token stream by next-token prediction: random windows of
+/// context+1 tokens, AdamW, warm-up then cosine decay, global gradient-norm clipping, periodic
+/// evaluation on fixed validation windows. Batches are cut with one gather (no per-token loops).
+/// </summary>
+public static class GptTrainer
+{
+    /// <summary>Trains <paramref name="model"/> in place and returns its history.</summary>
+    public static TrainingHistory Train(Gpt model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config)
+    {
+        var context = model.Config.ContextLength;
+        if (trainTokens.Count <= context + 1 || validTokens.Count <= context + 1)
+        {
+            throw new ArgumentException($"training ({trainTokens.Count}) and validation ({validTokens.Count}) texts must be longer than the context + 1 ({context + 1} tokens)");
+        }
+        using var train = tensor(trainTokens.Select(t => (long)t).ToArray());
+        using var valid = tensor(validTokens.Select(t => (long)t).ToArray());
+        using var batchGenerator = new Generator((ulong)config.Seed);
+        var optimizer = CreateOptimizer(model, config);
+        var points = new List<TrainingPoint>();
+        var clock = new Stopwatch();
+        var lossSum = 0.0;
+        var lossCount = 0;
+        long tokens = 0;
+        model.train();
+        for (var step = 0; step < config.Steps; step++)
+        {
+            clock.Start();
+            var learningRate = config.LearningRateAt(step);
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = learningRate;
+            }
+            using (var scope = NewDisposeScope())
+            {
+                var (x, y) = Batch(train, config.BatchSize, context, batchGenerator);   // [B, T] each
+                optimizer.zero_grad();
+                var loss = model.Loss(x, y);
+                loss.backward();
+                if (config.GradientClip > 0)
+                {
+                    nn.utils.clip_grad_norm_(model.parameters(), config.GradientClip);
+                }
+                optimizer.step();
+                lossSum += loss.item<float>();
+                lossCount++;
+            }
+            tokens += (long)config.BatchSize * context;
+            clock.Stop();
+            if ((step + 1) % config.EvalInterval == 0 || step + 1 == config.Steps)
+            {
+                var validLoss = Evaluate(model, valid, config.BatchSize, config.EvalBatches);
+                var point = new TrainingPoint(step + 1, lossSum / lossCount, validLoss, learningRate, clock.Elapsed.TotalSeconds, tokens);
+                points.Add(point);
+                lossSum = 0;
+                lossCount = 0;
+                if (config.Log)
+                {
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+                        "step {0,5}  train {1:F4}  valid {2:F4}  lr {3:E2}  {4:F0} tokens/s", point.Step, point.TrainLoss, point.ValidLoss, learningRate, tokens / clock.Elapsed.TotalSeconds));
+                }
+            }
+        }
+        optimizer.Dispose();
+        return new TrainingHistory(points);
+    }
+
+    /// <summary>
+    /// Mean validation loss (nats per token) over <paramref name="batches"/> × <paramref name="batchSize"/>
+    /// windows drawn with a fixed seed, so every evaluation sees the same windows.
+    /// </summary>
+    public static double Evaluate(Gpt model, Tensor tokens, int batchSize, int batches)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        using var generator = new Generator(1234);
+        var total = 0.0;
+        using (no_grad())
+        {
+            for (var i = 0; i < batches; i++)
+            {
+                using var scope = NewDisposeScope();
+                var (x, y) = Batch(tokens, batchSize, model.Config.ContextLength, generator);
+                total += model.Loss(x, y).item<float>();
+            }
+        }
+        model.train(wasTraining);
+        return total / batches;
+    }
+
+    /// <summary>
+    /// <paramref name="batchSize"/> random windows of the stream: inputs [B, T] and the same windows
+    /// shifted by one as targets [B, T].
+    /// </summary>
+    public static (Tensor Inputs, Tensor Targets) Batch(Tensor stream, int batchSize, int context, Generator generator)
+    {
+        var starts = randint(0, stream.shape[0] - context - 1, new long[] { batchSize, 1 }, dtype: ScalarType.Int64, generator: generator); // [B, 1]
+        var index = starts + arange(context + 1);                                                      // [B, T+1]
+        var windows = stream[index];                                                                   // [B, T+1]
+        return (windows[.., ..^1], windows[.., 1..]);
+    }
+
+    /// <summary>AdamW with weight decay on matrices only (nanoGPT's configure_optimizers).</summary>
+    public static AdamW CreateOptimizer(nn.Module model, GptTrainingConfig config)
+    {
+        var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
+        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains("relative")).Select(p => p.parameter).ToList();
+        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("relative"))).Select(p => p.parameter).ToList();
+        var groups = new[]
+        {
+            new AdamW.ParamGroup(decay, new AdamW.Options { LearningRate = config.LearningRate, beta1 = config.Beta1, beta2 = config.Beta2, weight_decay = config.WeightDecay }),
+            new AdamW.ParamGroup(noDecay, new AdamW.Options { LearningRate = config.LearningRate, beta1 = config.Beta1, beta2 = config.Beta2, weight_decay = 0.0 }),
+        };
+        return optim.AdamW(groups, config.LearningRate, config.Beta1, config.Beta2, weight_decay: config.WeightDecay);
+    }
+}
