@@ -1,0 +1,145 @@
+using TorchSharp;
+using Workbook.Transformers;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Transformers;
+
+public class BlockAgreementTests
+{
+    private static void Copy(Tensor target, Tensor source)
+    {
+        using var noGrad = no_grad();
+        target.copy_(source);
+    }
+
+    private static double MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<double>();
+
+    [Fact]
+    public void LayerNormEqualsTorchLayerNorm()
+    {
+        manual_seed(1);
+        var x = randn(new long[] { 3, 5, 16 }, dtype: ScalarType.Float64) * 3 + 2;
+        var reference = nn.LayerNorm(16, dtype: ScalarType.Float64);
+        using (no_grad())
+        {
+            reference.weight!.uniform_(0.5, 1.5);
+            reference.bias!.uniform_(-0.5, 0.5);
+        }
+        foreach (var fused in new[] { false, true })
+        {
+            var ours = new LayerNorm(16, fused: fused, dtype: ScalarType.Float64);
+            Copy(ours.weight, reference.weight!);
+            Copy(ours.bias, reference.bias!);
+            Assert.True(MaxAbsDiff(ours.forward(x), reference.forward(x)) < 1e-12);
+        }
+        // Gradients agree too.
+        var xa = x.clone().requires_grad_(true);
+        var xb = x.clone().requires_grad_(true);
+        var written = new LayerNorm(16, dtype: ScalarType.Float64);
+        Copy(written.weight, reference.weight!);
+        Copy(written.bias, reference.bias!);
+        (written.forward(xa).sin().sum()).backward();
+        (reference.forward(xb).sin().sum()).backward();
+        Assert.True(MaxAbsDiff(xa.grad!, xb.grad!) < 1e-10);
+        Assert.Throws<ArgumentException>(() => written.forward(randn(2, 8, dtype: ScalarType.Float64)));
+    }
+
+    [Fact]
+    public void EncoderBlockEqualsTorchTransformerEncoderLayer()
+    {
+        manual_seed(2);
+        const int width = 16, heads = 4, hidden = 32;
+        var reference = nn.TransformerEncoderLayer(width, heads, hidden, dropout: 0.0);
+        reference.to(ScalarType.Float64).eval();
+        var ours = new EncoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
+        ours.to(ScalarType.Float64).eval();
+        var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
+        Copy(ours.attention.Query.weight!, p["self_attn.in_proj_weight"][..width]);
+        Copy(ours.attention.Query.bias!, p["self_attn.in_proj_bias"][..width]);
+        Copy(ours.attention.KeyValue.weight!, p["self_attn.in_proj_weight"][width..]);
+        Copy(ours.attention.KeyValue.bias!, p["self_attn.in_proj_bias"][width..]);
+        Copy(ours.attention.Output.weight!, p["self_attn.out_proj.weight"]);
+        Copy(ours.attention.Output.bias!, p["self_attn.out_proj.bias"]);
+        Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
+        Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
+        Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
+        Copy(ours.feedForward.Project.bias!, p["linear2.bias"]);
+        Copy(ours.norm1.weight, p["norm1.weight"]);
+        Copy(ours.norm1.bias, p["norm1.bias"]);
+        Copy(ours.norm2.weight, p["norm2.weight"]);
+        Copy(ours.norm2.bias, p["norm2.bias"]);
+
+        var x = randn(new long[] { 2, 7, width }, dtype: ScalarType.Float64);
+        // TorchSharp's layer takes [time, batch, width].
+        var expected = reference.forward(x.transpose(0, 1)).transpose(0, 1);
+        Assert.True(MaxAbsDiff(ours.Forward(x), expected) < 1e-10);
+
+        // With padded keys: the last two positions of sequence 1 are padding.
+        var padding = zeros(new long[] { 2, 7 }, dtype: ScalarType.Bool);
+        padding[1, 5..] = tensor(true);
+        var expectedMasked = reference.call(x.transpose(0, 1), null, padding).transpose(0, 1);
+        var keep = padding.logical_not().view(2, 1, 1, 7);
+        Assert.True(MaxAbsDiff(ours.Forward(x, keep), expectedMasked) < 1e-10);
+    }
+
+    [Fact]
+    public void DecoderBlockEqualsTorchTransformerDecoderLayer()
+    {
+        manual_seed(3);
+        const int width = 16, heads = 2, hidden = 64;
+        var reference = nn.TransformerDecoderLayer(width, heads, hidden, dropout: 0.0);
+        reference.to(ScalarType.Float64).eval();
+        var ours = new DecoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
+        ours.to(ScalarType.Float64).eval();
+        var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
+        foreach (var (mine, theirs) in new[] { (ours.selfAttention, "self_attn"), (ours.crossAttention, "multihead_attn") })
+        {
+            Copy(mine.Query.weight!, p[$"{theirs}.in_proj_weight"][..width]);
+            Copy(mine.Query.bias!, p[$"{theirs}.in_proj_bias"][..width]);
+            Copy(mine.KeyValue.weight!, p[$"{theirs}.in_proj_weight"][width..]);
+            Copy(mine.KeyValue.bias!, p[$"{theirs}.in_proj_bias"][width..]);
+            Copy(mine.Output.weight!, p[$"{theirs}.out_proj.weight"]);
+            Copy(mine.Output.bias!, p[$"{theirs}.out_proj.bias"]);
+        }
+        Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
+        Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
+        Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
+        Copy(ours.feedForward.Project.bias!, p["linear2.bias"]);
+        foreach (var (norm, name) in new[] { (ours.norm1, "norm1"), (ours.norm2, "norm2"), (ours.norm3, "norm3") })
+        {
+            Copy(norm.weight, p[$"{name}.weight"]);
+            Copy(norm.bias, p[$"{name}.bias"]);
+        }
+        var y = randn(new long[] { 3, 6, width }, dtype: ScalarType.Float64);
+        var memory = randn(new long[] { 3, 9, width }, dtype: ScalarType.Float64);
+        var causal = ones(6, 6).triu(1).to(ScalarType.Float64).masked_fill(ones(6, 6).triu(1).to(ScalarType.Bool), double.NegativeInfinity);
+        var expected = reference.forward(y.transpose(0, 1), memory.transpose(0, 1), causal, null, null, null).transpose(0, 1);
+        Assert.True(MaxAbsDiff(ours.Forward(y, memory), expected) < 1e-10);
+    }
+
+    [Fact]
+    public void RecordedAttentionEqualsFusedAttention()
+    {
+        manual_seed(4);
+        var attention = new TransformerAttention(12, 3);
+        attention.to(ScalarType.Float64);
+        var x = randn(new long[] { 2, 5, 12 }, dtype: ScalarType.Float64);
+        var bias = randn(new long[] { 3, 5, 5 }, dtype: ScalarType.Float64);
+        foreach (var (causal, b) in new[] { (true, (Tensor?)null), (false, null), (true, bias), (false, bias) })
+        {
+            attention.RecordWeights = false;
+            var fused = attention.Forward(x, x, causal, bias: b);
+            attention.RecordWeights = true;
+            var explicitly = attention.Forward(x, x, causal, bias: b);
+            Assert.True(MaxAbsDiff(fused, explicitly) < 1e-10);
+            var weights = attention.LastWeights!;
+            Assert.Equal(new long[] { 2, 3, 5, 5 }, weights.shape);
+            Assert.True(MaxAbsDiff(weights.sum(-1), ones(2, 3, 5, dtype: ScalarType.Float64)) < 1e-12);
+            if (causal)
+            {
+                Assert.Equal(0.0, weights.triu(1).abs().max().item<double>());
+            }
+        }
+        Assert.Throws<ArgumentException>(() => attention.Forward(x, randn(2, 5, 8, dtype: ScalarType.Float64)));
+    }
+}
