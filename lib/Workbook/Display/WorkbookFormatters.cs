@@ -14,15 +14,29 @@ namespace Workbook.Display;
 /// </summary>
 public static class WorkbookFormatters
 {
-    private static int registered;
+    private static readonly object gate = new();
 
-    /// <summary>Registers every workbook formatter once; later calls do nothing.</summary>
+    /// <summary>
+    /// Registers every workbook formatter. Later calls do nothing unless the registry was reset
+    /// (<c>Formatter.ResetToDefault()</c>) in between, in which case they register again.
+    /// </summary>
     public static void Register()
     {
-        if (Interlocked.Exchange(ref registered, 1) == 1)
+        lock (gate)
         {
-            return;
+            if (!IsRegistered)
+            {
+                RegisterAll();
+            }
         }
+    }
+
+    /// <summary>Whether the workbook's formatters are in the registry now.</summary>
+    public static bool IsRegistered =>
+        Formatter.RegisteredFormatters(includeDefaults: false).Any(f => f.Type == typeof(ExerciseResult));
+
+    private static void RegisterAll()
+    {
         Formatter.Register<Metric>((metric, writer) => writer.Write(MetricsHtml(new[] { metric })), HtmlFormatter.MimeType);
         Formatter.Register<MetricTable>((table, writer) => writer.Write(MetricsHtml(table.Metrics)), HtmlFormatter.MimeType);
         Formatter.Register<Metric>((metric, writer) => writer.Write(metric.ToString()), PlainTextFormatter.MimeType);
