@@ -73,11 +73,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         wo = nn.Linear(modelDim, modelDim, hasBias: bias);
         attentionDropout = dropout > 0 ? nn.Dropout(dropout) : null;
         this.score = score;
-        RegisterComponents();
-        if (score is nn.Module scoreModule)
-        {
-            register_module("score", scoreModule);
-        }
+        RegisterComponents(); // also registers a learnable score function (field "score") as a sub-module
     }
 
     /// <summary>A multi-head attention whose heads add learned relative-position terms to their scores (Notes A Q11).</summary>
