@@ -70,9 +70,9 @@ public sealed class EncoderBlock : nn.Module
     }
 
     /// <summary>x [B, T, width] → [B, T, width]; <paramref name="keep"/> masks padded keys ([B, 1, 1, T], true = real token).</summary>
-    public Tensor Forward(Tensor x, Tensor? keep = null, Tensor? bias = null)
+    public Tensor Forward(Tensor x, Tensor? keep = null)
     {
-        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.Forward(a, a, causal: false, keep, bias));
+        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.Forward(a, a, causal: false, keep));
         return AddAndNorm.Apply(h, norm2, options, feedForward.forward);
     }
 }

@@ -57,21 +57,15 @@ public sealed class GptBlock : nn.Module<Tensor, Tensor>
     /// <summary>The position-wise MLP (GELU).</summary>
     public readonly FeedForward mlp;
 
-    /// <summary>Relative position bias, when the config asks for it.</summary>
-    public readonly RelativePositionBias? relative;
-
     /// <summary>A block as <paramref name="config"/> describes.</summary>
     public GptBlock(GptConfig config) : base(nameof(GptBlock))
     {
         causal = config.Causal;
         norm1 = new LayerNorm(config.Width, fused: true);
-        attention = new TransformerAttention(config.Width, config.Heads, config.Dropout);
+        attention = new TransformerAttention(config.Width, config.Heads, config.Dropout,
+            relativeDistance: config.Positions == PositionalEncodingKind.RelativeBias ? config.ContextLength - 1 : null);
         norm2 = new LayerNorm(config.Width, fused: true);
         mlp = new FeedForward(config.Width, config.FeedForwardMultiplier * config.Width, config.Dropout, Activation.Gelu);
-        if (config.Positions == PositionalEncodingKind.RelativeBias)
-        {
-            relative = new RelativePositionBias(config.Heads, config.ContextLength);
-        }
         RegisterComponents();
     }
 
@@ -79,9 +73,8 @@ public sealed class GptBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var bias = relative?.forward(x.shape[1], x.shape[1]);                          // [H, T, T] or none
         var normed = norm1.forward(x);
-        x = x + attention.Forward(normed, normed, causal, keep: null, bias);             // x + attn(LN(x))
+        x = x + attention.Forward(normed, normed, causal);                               // x + attn(LN(x))
         x = x + mlp.forward(norm2.forward(x));                                          // x + MLP(LN(x))
         return x.MoveToOuterDisposeScope();
     }
@@ -127,7 +120,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         }
         if (config.Positions == PositionalEncodingKind.Sinusoidal)
         {
-            sinusoid = SinusoidalPositions.Table(config.ContextLength, config.Width);
+            sinusoid = Workbook.Attention.SinusoidalPositionalEncoding.Table(config.ContextLength, config.Width).to(ScalarType.Float32);
             register_buffer("sinusoid", sinusoid, persistent: false);
         }
         dropout = nn.Dropout(config.Dropout);
@@ -245,14 +238,14 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
             {
                 nn.init.zeros_(parameter);
             }
-            else if (name.Contains("relative"))
+            else if (name.Contains(".score."))
             {
-                nn.init.zeros_(parameter);
+                nn.init.zeros_(parameter); // relative position biases start neutral
             }
             else
             {
                 // nanoGPT: residual projections scaled down so the residual stream's variance does not grow with depth.
-                var std = name.EndsWith("attention.Output.weight") || name.EndsWith("mlp.Project.weight") || name.EndsWith("output.weight") || name.EndsWith("project.weight")
+                var std = name.EndsWith("wo.weight") || name.EndsWith("project.weight")
                     ? 0.02 / Math.Sqrt(2.0 * config.Layers)
                     : 0.02;
                 nn.init.normal_(parameter, 0.0, std);

@@ -167,8 +167,8 @@ public static class GptTrainer
     public static AdamW CreateOptimizer(nn.Module model, GptTrainingConfig config)
     {
         var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains("relative")).Select(p => p.parameter).ToList();
-        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains("relative"))).Select(p => p.parameter).ToList();
+        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains(".score.")).Select(p => p.parameter).ToList();
+        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains(".score."))).Select(p => p.parameter).ToList();
         var groups = new[]
         {
             new AdamW.ParamGroup(decay, new AdamW.Options { LearningRate = config.LearningRate, beta1 = config.Beta1, beta2 = config.Beta2, weight_decay = config.WeightDecay }),

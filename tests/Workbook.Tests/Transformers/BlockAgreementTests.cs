@@ -12,6 +12,20 @@ public class BlockAgreementTests
         target.copy_(source);
     }
 
+    // TorchSharp packs [W^Q; W^K; W^V] into in_proj_weight [3E, E].
+    private static void CopyAttention(TransformerAttention mine, Dictionary<string, TorchSharp.Modules.Parameter> p, string prefix, int width)
+    {
+        var inner = mine.Inner;
+        Copy(inner.WQ.weight!, p[$"{prefix}.in_proj_weight"][..width]);
+        Copy(inner.WQ.bias!, p[$"{prefix}.in_proj_bias"][..width]);
+        Copy(inner.WK.weight!, p[$"{prefix}.in_proj_weight"][width..(2 * width)]);
+        Copy(inner.WK.bias!, p[$"{prefix}.in_proj_bias"][width..(2 * width)]);
+        Copy(inner.WV.weight!, p[$"{prefix}.in_proj_weight"][(2 * width)..]);
+        Copy(inner.WV.bias!, p[$"{prefix}.in_proj_bias"][(2 * width)..]);
+        Copy(inner.WO.weight!, p[$"{prefix}.out_proj.weight"]);
+        Copy(inner.WO.bias!, p[$"{prefix}.out_proj.bias"]);
+    }
+
     private static double MaxAbsDiff(Tensor a, Tensor b) => (a - b).abs().max().item<double>();
 
     [Fact]
@@ -54,12 +68,7 @@ public class BlockAgreementTests
         var ours = new EncoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
-        Copy(ours.attention.Query.weight!, p["self_attn.in_proj_weight"][..width]);
-        Copy(ours.attention.Query.bias!, p["self_attn.in_proj_bias"][..width]);
-        Copy(ours.attention.KeyValue.weight!, p["self_attn.in_proj_weight"][width..]);
-        Copy(ours.attention.KeyValue.bias!, p["self_attn.in_proj_bias"][width..]);
-        Copy(ours.attention.Output.weight!, p["self_attn.out_proj.weight"]);
-        Copy(ours.attention.Output.bias!, p["self_attn.out_proj.bias"]);
+        CopyAttention(ours.attention, p, "self_attn", width);
         Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
         Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
         Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
@@ -92,15 +101,8 @@ public class BlockAgreementTests
         var ours = new DecoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
-        foreach (var (mine, theirs) in new[] { (ours.selfAttention, "self_attn"), (ours.crossAttention, "multihead_attn") })
-        {
-            Copy(mine.Query.weight!, p[$"{theirs}.in_proj_weight"][..width]);
-            Copy(mine.Query.bias!, p[$"{theirs}.in_proj_bias"][..width]);
-            Copy(mine.KeyValue.weight!, p[$"{theirs}.in_proj_weight"][width..]);
-            Copy(mine.KeyValue.bias!, p[$"{theirs}.in_proj_bias"][width..]);
-            Copy(mine.Output.weight!, p[$"{theirs}.out_proj.weight"]);
-            Copy(mine.Output.bias!, p[$"{theirs}.out_proj.bias"]);
-        }
+        CopyAttention(ours.selfAttention, p, "self_attn", width);
+        CopyAttention(ours.crossAttention, p, "multihead_attn", width);
         Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
         Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
         Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
@@ -124,13 +126,14 @@ public class BlockAgreementTests
         var attention = new TransformerAttention(12, 3);
         attention.to(ScalarType.Float64);
         var x = randn(new long[] { 2, 5, 12 }, dtype: ScalarType.Float64);
-        var bias = randn(new long[] { 3, 5, 5 }, dtype: ScalarType.Float64);
-        foreach (var (causal, b) in new[] { (true, (Tensor?)null), (false, null), (true, bias), (false, bias) })
+        var keep = rand(2, 1, 1, 5) > 0.3;
+        keep[.., .., .., 0] = tensor(true);
+        foreach (var (causal, k) in new[] { (true, (Tensor?)null), (false, null), (false, keep) })
         {
             attention.RecordWeights = false;
-            var fused = attention.Forward(x, x, causal, bias: b);
+            var fused = attention.Forward(x, x, causal, k);
             attention.RecordWeights = true;
-            var explicitly = attention.Forward(x, x, causal, bias: b);
+            var explicitly = attention.Forward(x, x, causal, k);
             Assert.True(MaxAbsDiff(fused, explicitly) < 1e-10);
             var weights = attention.LastWeights!;
             Assert.Equal(new long[] { 2, 3, 5, 5 }, weights.shape);
