@@ -42,6 +42,32 @@ public sealed record GptTrainingConfig(int Steps = 1000, int BatchSize = 12, dou
     }
 }
 
+/// <summary>
+/// What a language model is trained to predict from a window of context + 1 tokens [B, T+1]
+/// (Slides D, training objectives: next token vs infill).
+/// </summary>
+public interface ITrainingObjective
+{
+    /// <summary>A short name ("causal-lm", "masked-lm").</summary>
+    string Name { get; }
+
+    /// <summary>The mean loss (nats per predicted token) of <paramref name="model"/> on <paramref name="windows"/> [B, T+1].</summary>
+    Tensor Loss(Gpt model, Tensor windows, Generator generator);
+}
+
+/// <summary>Next-token prediction (GPT; Notes §6.9.3): inputs are tokens 0..T-1, targets tokens 1..T.</summary>
+public sealed class CausalLanguageModeling : ITrainingObjective
+{
+    /// <summary>The one instance.</summary>
+    public static readonly CausalLanguageModeling Instance = new();
+
+    /// <inheritdoc />
+    public string Name => "causal-lm";
+
+    /// <inheritdoc />
+    public Tensor Loss(Gpt model, Tensor windows, Generator generator) => model.Loss(windows[.., ..^1], windows[.., 1..]);
+}
+
 /// <summary>One row of a training history.</summary>
 /// <param name="Step">steps done.</param>
 /// <param name="TrainLoss">mean training loss (nats per token) since the previous row.</param>
@@ -68,9 +94,11 @@ public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
 /// </summary>
 public static class GptTrainer
 {
-    /// <summary>Trains <paramref name="model"/> in place and returns its history.</summary>
-    public static TrainingHistory Train(Gpt model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config)
+    /// <summary>Trains <paramref name="model"/> in place on <paramref name="objective"/> (default: next token) and returns its history.</summary>
+    public static TrainingHistory Train(Gpt model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config,
+        ITrainingObjective? objective = null)
     {
+        objective ??= CausalLanguageModeling.Instance;
         var context = model.Config.ContextLength;
         if (trainTokens.Count <= context + 1 || validTokens.Count <= context + 1)
         {
@@ -96,9 +124,9 @@ public static class GptTrainer
             }
             using (var scope = NewDisposeScope())
             {
-                var (x, y) = Batch(train, config.BatchSize, context, batchGenerator);   // [B, T] each
+                var windows = Windows(train, config.BatchSize, context, batchGenerator);  // [B, T+1]
                 optimizer.zero_grad();
-                var loss = model.Loss(x, y);
+                var loss = objective.Loss(model, windows, batchGenerator);
                 loss.backward();
                 if (config.GradientClip > 0)
                 {
@@ -112,7 +140,7 @@ public static class GptTrainer
             clock.Stop();
             if ((step + 1) % config.EvalInterval == 0 || step + 1 == config.Steps)
             {
-                var validLoss = Evaluate(model, valid, config.BatchSize, config.EvalBatches);
+                var validLoss = Evaluate(model, valid, config.BatchSize, config.EvalBatches, objective);
                 var point = new TrainingPoint(step + 1, lossSum / lossCount, validLoss, learningRate, clock.Elapsed.TotalSeconds, tokens);
                 points.Add(point);
                 lossSum = 0;
@@ -132,8 +160,9 @@ public static class GptTrainer
     /// Mean validation loss (nats per token) over <paramref name="batches"/> × <paramref name="batchSize"/>
     /// windows drawn with a fixed seed, so every evaluation sees the same windows.
     /// </summary>
-    public static double Evaluate(Gpt model, Tensor tokens, int batchSize, int batches)
+    public static double Evaluate(Gpt model, Tensor tokens, int batchSize, int batches, ITrainingObjective? objective = null)
     {
+        objective ??= CausalLanguageModeling.Instance;
         var wasTraining = model.training;
         model.eval();
         using var generator = new Generator(1234);
@@ -143,8 +172,8 @@ public static class GptTrainer
             for (var i = 0; i < batches; i++)
             {
                 using var scope = NewDisposeScope();
-                var (x, y) = Batch(tokens, batchSize, model.Config.ContextLength, generator);
-                total += model.Loss(x, y).item<float>();
+                var windows = Windows(tokens, batchSize, model.Config.ContextLength, generator);
+                total += objective.Loss(model, windows, generator).item<float>();
             }
         }
         model.train(wasTraining);
@@ -157,10 +186,16 @@ public static class GptTrainer
     /// </summary>
     public static (Tensor Inputs, Tensor Targets) Batch(Tensor stream, int batchSize, int context, Generator generator)
     {
-        var starts = randint(0, stream.shape[0] - context - 1, new long[] { batchSize, 1 }, dtype: ScalarType.Int64, generator: generator); // [B, 1]
-        var index = starts + arange(context + 1);                                                      // [B, T+1]
-        var windows = stream[index];                                                                   // [B, T+1]
+        var windows = Windows(stream, batchSize, context, generator);                                  // [B, T+1]
         return (windows[.., ..^1], windows[.., 1..]);
+    }
+
+    /// <summary><paramref name="batchSize"/> random windows of <paramref name="context"/> + 1 consecutive tokens: [B, T+1].</summary>
+    public static Tensor Windows(Tensor stream, int batchSize, int context, Generator generator)
+    {
+        using var starts = randint(0, stream.shape[0] - context - 1, new long[] { batchSize, 1 }, dtype: ScalarType.Int64, generator: generator); // [B, 1]
+        using var index = starts + arange(context + 1);                                                // [B, T+1]
+        return stream[index];
     }
 
     /// <summary>AdamW with weight decay on matrices only (nanoGPT's configure_optimizers).</summary>
