@@ -62,7 +62,7 @@ internal static class Chromium
                  {
                      "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", $"--user-data-dir={profileDirectory}",
-                     "--window-size=1000,800", "--virtual-time-budget=5000", "--dump-dom", new Uri(htmlFile).AbsoluteUri,
+                     "--window-size=1000,800", "--dump-dom", new Uri(htmlFile).AbsoluteUri,
                  })
         {
             start.ArgumentList.Add(argument);
