@@ -50,7 +50,7 @@ public static class WorkbookFormatters
         Formatter.SetPreferredMimeTypesFor(typeof(NotebookSession), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
 
         // Charts: an interactive plotly.js chart, self-contained (plotly.js inline, no network).
-        Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToHtml()), HtmlFormatter.MimeType);
+        Formatter.Register<Figure>((figure, writer) => writer.Write(ChartHtml.NotebookFragment(figure)), HtmlFormatter.MimeType);
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Figure), HtmlFormatter.MimeType);
 

@@ -8,6 +8,7 @@ namespace Workbook.Tests.Foundation;
 /// Draws charts in headless Chromium from a local file with networking off, proving the inlined
 /// plotly.js really renders them offline (plotly.js builds the chart's SVG in the page).
 /// </summary>
+[Collection(GlobalStateCollection.Name)]
 public sealed class ChromiumRenderTests
 {
     [Fact]
@@ -19,8 +20,14 @@ public sealed class ChromiumRenderTests
         try
         {
             var page = Path.Combine(directory.FullName, "charts.html");
-            // Both fragments inline plotly.js; the second must reuse the Plotly the first defined.
-            File.WriteAllText(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + line.ToHtml() + heatmap.ToHtml() + "</body></html>");
+            // As in a notebook session: the first chart carries plotly.js, the second draws with it.
+            ChartHtml.ResetSession();
+            var first = ChartHtml.NotebookFragment(line);
+            var second = ChartHtml.NotebookFragment(heatmap);
+            Assert.Contains("plotly.js v" + ChartHtml.PlotlyVersion, first);
+            Assert.DoesNotContain("plotly.js v", second);
+            Assert.True(second.Length < 20_000, $"the second chart of a session is {second.Length} characters: plotly.js must not be inlined again");
+            File.WriteAllText(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + first + second + "</body></html>");
 
             var dom = Chromium.DumpDom(page, Path.Combine(directory.FullName, "profile"));
 
