@@ -152,3 +152,34 @@ public class GptTests
         Assert.Contains("context 16", error.Message);
     }
 }
+
+public class SentenceScoringTests
+{
+    [Fact]
+    public void ScoringEqualsPerPositionLogProbabilitiesWithTheLastContextTokens()
+    {
+        manual_seed(12);
+        var tokenizer = new CharacterTokenizer("abc .\n");
+        var model = new Gpt(new GptConfig(tokenizer.VocabularySize, ContextLength: 5, Layers: 1, Heads: 1, Width: 8));
+        model.eval();
+        var sentences = new[] { "ab.\n", "abc cab bca.\n" };
+        var nats = 0.0;
+        var count = 0;
+        using (no_grad())
+        {
+            foreach (var sentence in sentences)
+            {
+                var ids = tokenizer.Encode("\n" + sentence);
+                for (var t = 1; t < ids.Length; t++)
+                {
+                    var from = Math.Max(0, t - 5);
+                    var input = tensor(ids[from..t].Select(i => (long)i).ToArray()).unsqueeze(0);
+                    var logProbabilities = model.forward(input)[0, -1].log_softmax(-1);
+                    nats -= logProbabilities[ids[t]].item<float>();
+                    count++;
+                }
+            }
+        }
+        Assert.Equal(nats / count, SentenceScoring.NatsPerCharacter(model, tokenizer, sentences), 5);
+    }
+}
