@@ -225,6 +225,53 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         return sequence.ToArray();
     }
 
+    /// <summary>
+    /// Draws <paramref name="count"/> continuations of <paramref name="prompt"/> at once (one forward
+    /// pass per new token for the whole batch); same rules as <see cref="Generate"/>.
+    /// </summary>
+    public int[][] GenerateMany(IReadOnlyList<int> prompt, int count, int newTokens, double temperature = 1.0, int? topK = null, Generator? generator = null)
+    {
+        if (prompt.Count == 0 || count < 1)
+        {
+            throw new ArgumentException($"need a non-empty prompt and count ≥ 1, got a prompt of {prompt.Count} tokens and count {count}");
+        }
+        var wasTraining = training;
+        eval();
+        var sequences = tensor(prompt.Select(t => (long)t).ToArray()).unsqueeze(0).repeat(count, 1);     // [N, P]
+        using (no_grad())
+        {
+            for (var step = 0; step < newTokens; step++)
+            {
+                using var scope = NewDisposeScope();
+                var window = sequences.shape[1] > config.ContextLength ? sequences[.., ^config.ContextLength..] : sequences;
+                var logits = forward(window)[.., -1];                                                    // [N, V]
+                Tensor next;
+                if (temperature <= 0)
+                {
+                    next = logits.argmax(-1, keepdim: true);
+                }
+                else
+                {
+                    logits = logits / temperature;
+                    if (topK is { } k && k < config.VocabularySize)
+                    {
+                        var kth = logits.topk(k, dim: -1).values[.., ^1..];                                // [N, 1]
+                        logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
+                    }
+                    next = multinomial(logits.softmax(-1), 1, generator: generator);                      // [N, 1]
+                }
+                var grown = cat(new[] { sequences, next }, 1).DetachFromDisposeScope();
+                sequences.Dispose();
+                sequences = grown;
+            }
+        }
+        train(wasTraining);
+        var data = sequences.data<long>().ToArray();
+        var length = (int)sequences.shape[1];
+        sequences.Dispose();
+        return Enumerable.Range(0, count).Select(i => data.Skip(i * length).Take(length).Select(v => (int)v).ToArray()).ToArray();
+    }
+
     private void Initialise()
     {
         using var noGrad = no_grad();

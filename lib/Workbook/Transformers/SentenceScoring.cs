@@ -24,19 +24,30 @@ public static class SentenceScoring
         var context = model.Config.ContextLength;
         using (no_grad())
         {
-            foreach (var sentence in sentences)
+            var encoded = sentences.Select(s => tokenizer.Encode(boundary + s)).ToArray();
+            // Sentences that fit in the context, in batches: right-padding never changes earlier positions of a causal model.
+            var fitting = encoded.Where(ids => ids.Length <= context + 1).ToArray();
+            foreach (var batch in fitting.Chunk(64))
             {
                 using var scope = NewDisposeScope();
-                var ids = tokenizer.Encode(boundary + sentence);                 // boundary, then the sentence
+                var length = batch.Max(ids => ids.Length);
+                var padded = batch.SelectMany(ids => ids.Select(i => (long)i).Concat(Enumerable.Repeat(-1L, length - ids.Length))).ToArray();
+                var tokens = tensor(padded).view(batch.Length, length);                                  // [N, L], -1 = padding
+                var logits = model.forward(tokens[.., ..^1].clamp_min(0));                                // [N, L-1, V]
+                var targets = tokens[.., 1..];                                                            // [N, L-1]
+                totalNats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: -1, reduction: nn.Reduction.Sum).item<float>();
+                totalCharacters += batch.Sum(ids => ids.Length - 1);
+            }
+            foreach (var ids in encoded.Where(ids => ids.Length > context + 1))
+            {
+                using var scope = NewDisposeScope();
                 var tokens = tensor(ids.Select(i => (long)i).ToArray());
-                // Targets 1 .. min(n, context+1)-1 in one pass: target t sees tokens [0, t).
-                var firstEnd = Math.Min(ids.Length, context + 1);
-                var logits = model.forward(tokens[..(firstEnd - 1)].unsqueeze(0))[0];            // [firstEnd-1, V]
-                totalNats += nn.functional.cross_entropy(logits, tokens[1..firstEnd], reduction: nn.Reduction.Sum).item<float>();
-                // Longer sentences (rare): each later target sees the `context` tokens right before it.
-                for (var t = firstEnd; t < ids.Length; t++)
+                // Targets 1 .. context in one pass (target t sees tokens [0, t)); each later one sees the `context` tokens before it.
+                var logits = model.forward(tokens[..context].unsqueeze(0))[0];                            // [context, V]
+                totalNats += nn.functional.cross_entropy(logits, tokens[1..(context + 1)], reduction: nn.Reduction.Sum).item<float>();
+                for (var t = context + 1; t < ids.Length; t++)
                 {
-                    var last = model.forward(tokens[(t - context)..t].unsqueeze(0))[0, -1];       // [V]
+                    var last = model.forward(tokens[(t - context)..t].unsqueeze(0))[0, -1];               // [V]
                     totalNats -= last.log_softmax(-1)[ids[t]].item<float>();
                 }
                 totalCharacters += ids.Length - 1;
