@@ -24,8 +24,11 @@ public static class GptBenchmark
         var threads = Option(args, "--threads", Environment.ProcessorCount);
         set_num_threads(threads);
         Console.WriteLine($"GPT training throughput: {threads} threads, {steps} timed steps per size (after 5 warm-up steps)");
-        var matmul = MeasureMatmul(1024, 20);
-        Console.WriteLine(string.Format(CultureInfo.InvariantCulture, "float32 matmul 1024x1024x1024: {0:F1} GFLOP/s (the machine's reference, best of 20)", matmul / 1e9));
+        var matmul1024 = MeasureMatmul(1024, 20);
+        var matmul2048 = MeasureMatmul(2048, 5);
+        var matmul = Math.Max(matmul1024, matmul2048);
+        Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
+            "float32 matmul: 1024³ {0:F1} GFLOP/s (best of 20), 2048³ {1:F1} GFLOP/s (best of 5); reference = the higher", matmul1024 / 1e9, matmul2048 / 1e9));
         Console.WriteLine("load average when starting: " + (File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "unknown"));
         var results = new[]
         {
