@@ -10,7 +10,7 @@ namespace Workbook.Benchmarks.Attention;
 /// <summary>
 /// From-scratch scaled dot-product attention (<see cref="DotProductAttention.Context"/>: scale folded into Q, matmul,
 /// in-place softmax) against TorchSharp's fused <c>scaled_dot_product_attention</c> on the CPU, inference (no autograd),
-/// float32, across sequence lengths and head sizes. Time = median of repeated runs; peak memory = the rise of the
+/// float32, across sequence lengths and head sizes. Time = median wall time of interleaved runs and least thread CPU time; peak memory = the rise of the
 /// process's resident-set high-water mark (VmHWM, reset through /proc/self/clear_refs) during one call, with glibc told
 /// to serve large blocks by mmap so freed memory leaves the process (Linux only; elsewhere memory shows as n/a).
 /// <code>dotnet run -c Release --project bench/Workbook.Benchmarks -- attention [--lengths 64,256,1024,2048] [--dims 32,64] [--batch 1] [--heads 8] [--causal] [--threads 1]</code>
@@ -31,7 +31,7 @@ public static class AttentionBenchmark
         // glibc returning every large block so that the high-water mark shows each call's own peak.
         AttentionCost.KeepFreedMemory();
         Console.WriteLine($"scaled dot-product attention, CPU float32, no autograd, batch {batch}, heads {heads}, {threads} thread(s){(causal ? ", causal" : "")}");
-        var rows = new List<(long T, long D, double ScratchMs, double FusedMs, double Difference)>();
+        var rows = new List<(long T, long D, double ScratchMs, double FusedMs, double ScratchCpu, double FusedCpu, double Difference)>();
         foreach (var d in dims)
         {
             foreach (var t in lengths)
@@ -41,12 +41,12 @@ public static class AttentionBenchmark
                 var (scratch, fused) = Calls(batch, heads, t, d, causal);
                 var difference = (scratch() - fused()).abs().max().item<float>();
                 var iterations = (int)Math.Clamp(2_000_000_000L / (batch * heads * t * t * d), 5, 200);
-                var (scratchMs, fusedMs) = TimeInterleaved(scratch, fused, iterations);
-                rows.Add((t, d, scratchMs, fusedMs, difference));
+                var (scratchMs, fusedMs, scratchCpu, fusedCpu) = TimeBoth(scratch, fused, iterations);
+                rows.Add((t, d, scratchMs, fusedMs, scratchCpu, fusedCpu, difference));
             }
         }
         var memoryMeasured = PeakMemory.Prepare();
-        Console.WriteLine($"{"T",6} {"d",4} | {"scratch ms",11} {"fused ms",9} {"time ratio",10} | {"scratch MiB",11} {"fused MiB",10} {"full scores MiB",15} | max|diff|");
+        Console.WriteLine($"{"T",6} {"d",4} | {"scratch ms",11} {"fused ms",9} {"wall ratio",10} | {"scratch cpu",11} {"fused cpu",9} {"cpu ratio",9} | {"scratch MiB",11} {"fused MiB",10} {"full scores MiB",15} | max|diff|");
         foreach (var row in rows)
         {
             using var scope = NewDisposeScope();
@@ -56,12 +56,14 @@ public static class AttentionBenchmark
             var fusedMiB = memoryMeasured ? PeakMemory.Measure(fused) : double.NaN;
             var scoresMiB = 4.0 * batch * heads * row.T * row.T / (1 << 20);   // one float32 [B, H, T, T] buffer
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{row.T,6} {row.D,4} | {row.ScratchMs,11:F3} {row.FusedMs,9:F3} {row.ScratchMs / row.FusedMs,10:F2} | {scratchMiB,11:F1} {fusedMiB,10:F1} {scoresMiB,15:F1} | {row.Difference:E1}"));
+                $"{row.T,6} {row.D,4} | {row.ScratchMs,11:F3} {row.FusedMs,9:F3} {row.ScratchMs / row.FusedMs,10:F2} | {row.ScratchCpu,11:F3} {row.FusedCpu,9:F3} {row.ScratchCpu / row.FusedCpu,9:F2} | {scratchMiB,11:F1} {fusedMiB,10:F1} {scoresMiB,15:F1} | {row.Difference:E1}"));
         }
-        var ratios = rows.Select(r => r.ScratchMs / r.FusedMs).ToArray();
-        var geometricMean = Math.Exp(ratios.Average(Math.Log));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"time ratio scratch/fused: geometric mean {geometricMean:F2}, min {ratios.Min():F2}, max {ratios.Max():F2}"));
+        foreach (var (label, ratios) in new[] { ("wall", rows.Select(r => r.ScratchMs / r.FusedMs).ToArray()), ("cpu", rows.Select(r => r.ScratchCpu / r.FusedCpu).ToArray()) })
+        {
+            var geometricMean = Math.Exp(ratios.Average(Math.Log));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{label} time ratio scratch/fused: geometric mean {geometricMean:F2}, min {ratios.Min():F2}, max {ratios.Max():F2}"));
+        }
         return 0;
     }
 
@@ -75,9 +77,11 @@ public static class AttentionBenchmark
                 () => nn.functional.scaled_dot_product_attention(q, k, v, is_casual: causal));
     }
 
-    // Alternates the two runs so that both see the same machine load (the machine is shared); medians in ms.
-    private static (double First, double Second) TimeInterleaved(Func<Tensor> first, Func<Tensor> second, int iterations)
+    // Alternates the two runs so that both see the same machine load (the machine is shared); medians of wall time in ms,
+    // and the least thread CPU time of each (with one libtorch thread all the work runs on this thread).
+    private static (double FirstWall, double SecondWall, double FirstCpu, double SecondCpu) TimeBoth(Func<Tensor> first, Func<Tensor> second, int iterations)
     {
+        double cpuA = double.MaxValue, cpuB = double.MaxValue;
         for (var i = 0; i < 2; i++)
         {
             first().Dispose();                                           // warm-up
@@ -87,16 +91,20 @@ public static class AttentionBenchmark
         var b = new double[iterations];
         for (var i = 0; i < iterations; i++)
         {
+            var cpu = AttentionCost.ThreadCpuMilliseconds();
             var watch = Stopwatch.StartNew();
             first().Dispose();
             a[i] = watch.Elapsed.TotalMilliseconds;
+            cpuA = Math.Min(cpuA, AttentionCost.ThreadCpuMilliseconds() - cpu);
+            cpu = AttentionCost.ThreadCpuMilliseconds();
             watch.Restart();
             second().Dispose();
             b[i] = watch.Elapsed.TotalMilliseconds;
+            cpuB = Math.Min(cpuB, AttentionCost.ThreadCpuMilliseconds() - cpu);
         }
         Array.Sort(a);
         Array.Sort(b);
-        return (a[iterations / 2], b[iterations / 2]);
+        return (a[iterations / 2], b[iterations / 2], cpuA, cpuB);
     }
 
     private static string Option(string[] args, string name, string fallback)

@@ -71,7 +71,7 @@ public static class DotProductAttention
     /// The same computation, context only, written for speed. The scale is folded into the query before the product
     /// (one multiply of [.., Tq, d] instead of one of [.., Tq, Tk]); without autograd the queries are processed in
     /// blocks of rows so that each block's scores stay small (about <paramref name="blockElements"/> numbers, reused by the
-    /// allocator instead of fresh pages), and the mask and the softmax are applied in place on that block.
+    /// allocator instead of fresh pages), and the mask is applied in place on that block.
     /// A fully masked row gives zeros, as in <see cref="Masks.MaskedSoftmax"/>.
     /// </summary>
     public static Tensor Context(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, long blockElements = 1 << 20)
@@ -97,6 +97,7 @@ public static class DotProductAttention
         var blocks = new List<Tensor>();
         for (long start = 0; start < tq; start += rows)
         {
+            using var blockScope = NewDisposeScope();                          // frees this block's scores before the next
             var count = Math.Min(rows, tq - start);
             var scores = scaledQueries.narrow(-2, start, count).matmul(keysT);   // [..., rows, Tk]
             if (mask is not null)
@@ -104,12 +105,13 @@ public static class DotProductAttention
                 var blockMask = mask.dim() >= 2 && mask.shape[^2] > 1 ? mask.narrow(-2, start, count) : mask;
                 scores.masked_fill_(blockMask.logical_not(), double.NegativeInfinity);
             }
-            SoftmaxInPlace(scores);                                           // [..., rows, Tk]
+            var weights = scores.softmax(-1);                                 // [..., rows, Tk] (one fused kernel; the
+                                                                              // block buffer is reused by the allocator)
             if (mask is not null)
             {
-                scores.nan_to_num_(0.0);                                      // fully masked rows: NaN -> 0
+                weights.nan_to_num_(0.0);                                     // fully masked rows: NaN -> 0
             }
-            blocks.Add(scores.matmul(values));                                // [..., rows, Dv]
+            blocks.Add(weights.matmul(values).MoveToOuterDisposeScope());     // [..., rows, Dv]
         }
         var context = blocks.Count == 1 ? blocks[0] : cat(blocks, -2);        // [..., Tq, Dv]
         return context.MoveToOuterDisposeScope();
@@ -122,12 +124,4 @@ public static class DotProductAttention
         return shape;
     }
 
-    // exp(x - max) / sum, reusing x's buffer (no autograd).
-    private static Tensor SoftmaxInPlace(Tensor scores)
-    {
-        var max = scores.amax(new long[] { -1 }, keepdim: true);     // [..., Tq, 1]
-        scores.sub_(max).exp_();
-        var sum = scores.sum(-1, keepdim: true);                     // [..., Tq, 1]
-        return scores.div_(sum);
-    }
 }
