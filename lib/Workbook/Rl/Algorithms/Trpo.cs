@@ -95,7 +95,7 @@ public static class Trpo
         // Natural gradient direction x ≈ F⁻¹ g by conjugate gradient on Fisher-vector products.
         Tensor Fvp(Tensor v) => FisherVectorProduct(policy, observations, oldDistribution, v, config.Damping);
         var x = ConjugateGradient(Fvp, g, config.ConjugateGradientIterations);
-        var xFx = (x * Fvp(x)).sum().item<float>();
+        var xFx = (x * Fvp(x)).sum().ToDouble();
         if (!(xFx > 0))
         {
             return new StepReport(false, 0, 0, surrogateBefore, surrogateBefore, entropy);
@@ -145,14 +145,14 @@ public static class Trpo
         var x = zeros_like(b);
         var r = b.clone();          // residual b − A x
         var p = b.clone();          // search direction
-        var rr = (r * r).sum().item<float>();
+        var rr = (r * r).sum().ToDouble();
         for (var i = 0; i < iterations && rr > tolerance; i++)
         {
             var ap = multiply(p);
-            var alpha = rr / (p * ap).sum().item<float>();
+            var alpha = rr / (p * ap).sum().ToDouble();
             x = x + alpha * p;
             r = r - alpha * ap;
-            var rrNew = (r * r).sum().item<float>();
+            var rrNew = (r * r).sum().ToDouble();
             p = r + rrNew / rr * p;
             rr = rrNew;
         }
