@@ -105,9 +105,10 @@ public sealed class RolloutCollector
     /// <summary>
     /// Collects <paramref name="steps"/> steps from each environment. Where an episode is truncated (time
     /// limit, not a terminal state) γ V(final observation) is added to its last reward so the cut does not
-    /// look like a failure.
+    /// look like a failure. Rewards are multiplied by <paramref name="rewardScale"/> (keeping value targets
+    /// near 1 helps when rewards are large, as in Pendulum); the episode returns reported stay unscaled.
     /// </summary>
-    public RolloutBuffer Collect(Policy policy, ValueNetwork? value, int steps, double gamma)
+    public RolloutBuffer Collect(Policy policy, ValueNetwork? value, int steps, double gamma, double rewardScale = 1.0)
     {
         var n = environment.Count;
         var dimension = environment.ObservationSpace.Dimension;
@@ -134,7 +135,7 @@ public sealed class RolloutCollector
                 for (var i = 0; i < n; i++)
                 {
                     var k = t * n + i;
-                    rewards[k] = step.Rewards[i];
+                    rewards[k] = (float)(rewardScale * step.Rewards[i]);
                     dones[k] = step.Terminated[i] || step.Truncated[i];
                     if (step.Truncated[i] && !step.Terminated[i] && value is not null)
                     {

@@ -20,6 +20,7 @@ public sealed record A2cConfig(
     bool NormalizeObservations = false,
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
+    double RewardScale = 1.0,
     int Seed = 0);
 
 /// <summary>
@@ -53,7 +54,7 @@ public static class A2c
         for (var update = 0; update < updates; update++)
         {
             // 1. A short rollout and its GAE(λ) advantages.
-            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma);
+            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda);
             using var scope = NewDisposeScope();
             var advantages = config.NormalizeAdvantages ? Training.Normalize(buffer.Advantages!) : buffer.Advantages!;

@@ -40,6 +40,7 @@ public sealed record PpoConfig(
     bool NormalizeObservations = false,
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
+    double RewardScale = 1.0,
     int Seed = 0);
 
 /// <summary>
@@ -82,7 +83,7 @@ public static class Ppo
             }
 
             // 2. Rollout with π_old and GAE(γ, λ) advantages.
-            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma);
+            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda);
             using var oldScope = NewDisposeScope();
             ActionDistribution oldDistribution;

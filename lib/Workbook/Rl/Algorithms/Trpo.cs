@@ -23,6 +23,7 @@ public sealed record TrpoConfig(
     bool NormalizeObservations = false,
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
+    double RewardScale = 1.0,
     int Seed = 0);
 
 /// <summary>
@@ -57,7 +58,7 @@ public static class Trpo
 
         for (var update = 0; update < updates; update++)
         {
-            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma);
+            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda);
             using var scope = NewDisposeScope();
             var advantages = Training.Normalize(buffer.Advantages!);
