@@ -25,6 +25,7 @@ public static class NotebookWorker
     public static async Task<int> RunAsync()
     {
         var protocol = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+        var warmUp = Task.Run(ScriptSession.WarmUpAsync);
         var requestLine = await Console.In.ReadLineAsync().ConfigureAwait(false);
         Console.SetIn(TextReader.Null);
         if (requestLine is null)
@@ -40,6 +41,14 @@ public static class NotebookWorker
         Console.SetError(stderr);
         try
         {
+            try
+            {
+                await warmUp.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Only a warm-up: the first cell reports any real problem.
+            }
             var session = new ScriptSession(request["notebook"]!.GetValue<string>(), sink, request["nugetCache"]?.GetValue<string>())
             {
                 BeforeDisplay = () =>
