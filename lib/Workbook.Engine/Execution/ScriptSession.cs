@@ -417,10 +417,14 @@ public sealed class ScriptSession
         }
     }
 
+    // The line reported is the innermost frame in the failing cell; when that frame was called from
+    // another line of the cell, or the exception came from code defined in an earlier cell, the
+    // origin says so ("thrown at cell 3, line 5", "called from line 9").
     private (int? Line, string? Origin) LocateException(Exception exception, int cellNumber)
     {
         var own = CellPath(cellNumber);
         int? line = null;
+        int? outerLine = null;
         string? origin = null;
         var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
         var prefix = notebookPath + "#cell";
@@ -434,12 +438,17 @@ public sealed class ScriptSession
             if (file == own)
             {
                 line ??= frame.GetFileLineNumber();
+                outerLine = frame.GetFileLineNumber();
             }
             else if (origin is null && line is null && file.StartsWith(prefix, StringComparison.Ordinal))
             {
                 var number = file[prefix.Length..].Replace(".csx", "");
                 origin = $"cell {number}, line {frame.GetFileLineNumber()}";
             }
+        }
+        if (origin is null && outerLine is not null && outerLine != line)
+        {
+            origin = $"line {line}, called from line {outerLine}";
         }
         return (line, origin);
     }
