@@ -167,11 +167,20 @@ public class ExecutionTests
         Notebooks.CompileAssembly(libraries, "Greeter",
             "namespace Greeting { public static class Greeter { public static int Calls; public static string Hello(string name) { Calls++; return Helpers.Text.Shout(\"hello \" + name); } } }",
             helper);
+        // A native library in runtimes/<rid>/native beside a referenced assembly (a copy of zlib
+        // under a name the system loader cannot find by itself).
+        var native = Path.Combine(libraries, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "native");
+        Directory.CreateDirectory(native);
+        File.Copy("/lib/x86_64-linux-gnu/libz.so.1", Path.Combine(native, "libworkbooktestz.so"));
+        Notebooks.CompileAssembly(libraries, "NativeProbe",
+            "using System.Runtime.InteropServices; namespace Probe { public static class Zlib { [DllImport(\"workbooktestz\")] private static extern System.IntPtr zlibVersion(); public static string Version() => Marshal.PtrToStringAnsi(zlibVersion())!; } }",
+            typeof(System.Runtime.InteropServices.Marshal).Assembly.Location);
         var notebooks = Path.Combine(folder, "my notebooks");
         var first = Notebooks.Write(Path.Combine(notebooks, "first notebook.ipynb"), new[]
         {
             new Cell("#r \"../lib folder/Greeter.dll\"\nusing Greeting;\nvar shared = Greeter.Hello(\"ada\");\nGreeter.Calls += 10;\nshared"),
             new Cell("Greeter.Calls"),
+            new Cell("#r \"../lib folder/NativeProbe.dll\"\nProbe.Zlib.Version()"),
         });
         var second = Notebooks.Write(Path.Combine(notebooks, "second notebook.ipynb"), new[]
         {
@@ -182,6 +191,7 @@ public class ExecutionTests
         Assert.True(one.Succeeded, one.Describe());
         Assert.Equal("HELLO ADA!", Notebooks.Text(one, 1));
         Assert.Equal("11", Notebooks.Text(one, 2));
+        Assert.StartsWith("1.", Notebooks.Text(one, 3));
 
         var two = await Notebooks.Run(second);
         Assert.Equal("0", Notebooks.Text(two, 1));
