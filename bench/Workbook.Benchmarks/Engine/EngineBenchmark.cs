@@ -91,7 +91,8 @@ public static class EngineBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Workbook engine benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
+        var load = File.Exists("/proc/loadavg") ? $", load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]} at the end" : "";
+        Console.WriteLine($"Workbook engine benchmark ({Environment.ProcessorCount} cores, .NET {Environment.Version}{load})");
         var w0 = rows.Max(r => r.What.Length);
         var w1 = Math.Max(5, rows.Max(r => r.Value.Length));
         Console.WriteLine($"{"measure".PadRight(w0)}  {"value".PadLeft(w1)}  note");
