@@ -530,6 +530,11 @@ public static class NotebookRunner
         }
         if (injectedCell is not null && parametersCell is not null)
         {
+            // Cell ids exist from nbformat 4.5 on; an older notebook's cells must not get one.
+            if (executed["nbformat_minor"] is JsonValue minor && minor.TryGetValue<int>(out var m) && m < 5)
+            {
+                injectedCell.Remove("id");
+            }
             cells.Insert(parametersCell.Number, injectedCell);
         }
         if (executed["metadata"] is not JsonObject metadata)
