@@ -137,8 +137,11 @@ public sealed class ScriptSession
                 var full = Path.GetFullPath(path, notebookDirectory);
                 if (!File.Exists(full))
                 {
+                    var hint = string.Equals(Path.GetFileName(full), "Workbook.dll", StringComparison.OrdinalIgnoreCase)
+                        ? "; build the workbook library first: dotnet build lib/Workbook"
+                        : "";
                     return Fail(clock, name, line, "FileNotFoundException",
-                        $"#r \"{path}\": assembly file not found (looked for {full})", Array.Empty<string>());
+                        $"#r \"{path}\": assembly file not found (looked for {full}){hint}", Array.Empty<string>());
                 }
                 AssemblyResolution.AddDirectory(Path.GetDirectoryName(full)!);
             }
