@@ -52,7 +52,7 @@ public class CliTests
         var folder = Notebooks.TempFolder("exe");
         var path = Notebooks.Write(Path.Combine(folder, "fails.ipynb"), new[] { new Cell("var x = 1;\nthrow new InvalidOperationException(\"student-facing\");") });
         var start = new ProcessStartInfo(Execution.DotnetHost.Path) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = folder };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "workbook.dll"), "run", path, "--out", Path.Combine(folder, "out") })
+        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "Workbook.Cli.dll"), "run", path, "--out", Path.Combine(folder, "out") })
         {
             start.ArgumentList.Add(argument);
         }

@@ -105,7 +105,7 @@ public sealed class NotebookRunResult
 }
 
 /// <summary>
-/// Runs a notebook in a worker process (<c>dotnet workbook.dll worker</c>), one at a time: the
+/// Runs a notebook in a worker process (<c>dotnet Workbook.Engine.dll worker</c>), one at a time: the
 /// worker executes the cells, this side enforces the time limits (killing the worker's process tree),
 /// builds the executed notebook and checks the notebook's claims.
 /// </summary>
