@@ -58,7 +58,7 @@ public static class RnnBptt
             var preActivation = g * (1 - h * h);                            // [batch, hidden]
             var stacked = cat(new[] { previous, inputs[.., t, ..] }, 1);    // [batch, hidden + input]
             dWeight.add_(preActivation.t().matmul(stacked));                // [hidden, hidden + input]
-            dBias.add_(preActivation.sum(0));                               // [hidden]
+            dBias.add_(preActivation.sum(dim: 0));                               // [hidden]
             var back = preActivation.matmul(weight);                        // [batch, hidden + input]
             delta = back[.., ..hiddenSize];                                 // [batch, hidden]
             dInputs[.., t, ..] = back[.., hiddenSize..];                    // [batch, input]
