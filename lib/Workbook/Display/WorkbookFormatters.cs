@@ -1,6 +1,10 @@
 using System.Globalization;
+using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
+using Workbook.Charts;
+using Workbook.Exercises;
 using Workbook.Notebooks;
+using Tensor = TorchSharp.torch.Tensor;
 
 namespace Workbook.Display;
 
@@ -10,21 +14,65 @@ namespace Workbook.Display;
 /// </summary>
 public static class WorkbookFormatters
 {
-    private static int registered;
+    private static readonly object gate = new();
 
-    /// <summary>Registers every workbook formatter once; later calls do nothing.</summary>
+    /// <summary>
+    /// Registers every workbook formatter. Later calls do nothing unless the registry was reset
+    /// (<c>Formatter.ResetToDefault()</c>) in between, in which case they register again.
+    /// </summary>
     public static void Register()
     {
-        if (Interlocked.Exchange(ref registered, 1) == 1)
+        lock (gate)
         {
-            return;
+            if (!IsRegistered)
+            {
+                RegisterAll();
+            }
         }
+    }
+
+    /// <summary>Whether the workbook's formatters are in the registry now.</summary>
+    public static bool IsRegistered =>
+        Formatter.RegisteredFormatters(includeDefaults: false).Any(f => f.Type == typeof(ExerciseResult));
+
+    private static void RegisterAll()
+    {
         Formatter.Register<Metric>((metric, writer) => writer.Write(MetricsHtml(new[] { metric })), HtmlFormatter.MimeType);
         Formatter.Register<MetricTable>((table, writer) => writer.Write(MetricsHtml(table.Metrics)), HtmlFormatter.MimeType);
         Formatter.Register<Metric>((metric, writer) => writer.Write(metric.ToString()), PlainTextFormatter.MimeType);
         Formatter.Register<MetricTable>((table, writer) => writer.Write(table.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Metric), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(MetricTable), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+
+        // Charts: an interactive plotly.js chart, self-contained (plotly.js inline, no network).
+        Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToHtml()), HtmlFormatter.MimeType);
+        Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(Figure), HtmlFormatter.MimeType);
+
+        // Tensors: shape, dtype, device, requires_grad; values when small, statistics when large.
+        Formatter.Register<Tensor>((tensor, writer) => writer.Write(TensorDisplay.ToHtml(tensor)), HtmlFormatter.MimeType);
+        Formatter.Register<Tensor>((tensor, writer) => writer.Write(TensorDisplay.ToPlainText(tensor)), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(Tensor), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+
+        // DataFrames: the first rows as a table.
+        Formatter.Register<DataFrame>((frame, writer) => writer.Write(DataFrameDisplay.ToHtml(frame)), HtmlFormatter.MimeType);
+        Formatter.Register<DataFrame>((frame, writer) => writer.Write(DataFrameDisplay.ToPlainText(frame)), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(DataFrame), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+
+        // Exercise checks: a green or red box.
+        Formatter.Register<ExerciseResult>((result, writer) => writer.Write(ExerciseHtml(result)), HtmlFormatter.MimeType);
+        Formatter.Register<ExerciseResult>((result, writer) => writer.Write(result.ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(ExerciseResult), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+    }
+
+    private static string ExerciseHtml(ExerciseResult result)
+    {
+        var (border, background, mark, verdict) = result.Passed
+            ? ("#2e7d32", "#e8f5e9", "\u2714", "passed")
+            : ("#c62828", "#ffebee", "\u2718", "not yet");
+        return $"<div class=\"workbook-exercise {(result.Passed ? "passed" : "failed")}\" style=\"border:2px solid {border};background:{background};color:#222;padding:8px 12px;border-radius:6px;margin:4px 0\">" +
+               $"<strong>{mark} {Html(result.Exercise)}: {verdict}</strong> <span>({result.CasesChecked} case{(result.CasesChecked == 1 ? "" : "s")} checked)</span>" +
+               $"<div style=\"font-family:monospace;white-space:pre-wrap\">{Html(result.Message)}</div></div>";
     }
 
     private static string MetricsHtml(IEnumerable<Metric> metrics)

@@ -1,0 +1,57 @@
+using Workbook.Engine.Claims;
+using Workbook.Engine.Execution;
+
+namespace Workbook.Engine.Documents;
+
+/// <summary>Static checks of a notebook, without running it (`workbook check`).</summary>
+public static class NotebookChecks
+{
+    /// <summary>Every problem found in <paramref name="path"/>, each naming the notebook (and cell).</summary>
+    public static IReadOnlyList<string> Check(string path)
+    {
+        var problems = new List<string>();
+        NotebookDocument document;
+        try
+        {
+            document = NotebookDocument.Load(path);
+        }
+        catch (NotebookFormatException e)
+        {
+            return new[] { e.Message };
+        }
+        problems.AddRange(NotebookValidator.Validate(document.Json).Select(p => $"{document.Path}: {p}"));
+        try
+        {
+            NotebookClaims.FromMetadata(document.Metadata);
+        }
+        catch (FormatException e)
+        {
+            problems.Add($"{document.Path}: notebook metadata: {e.Message}");
+        }
+        var parameterCells = 0;
+        foreach (var cell in document.Cells.Where(c => c.Kind == CellKind.Code))
+        {
+            if (!CellDirectives.CSharpKernelNames.Contains(cell.KernelName))
+            {
+                problems.Add($"{document.Path}, cell {cell.Number}: a {cell.KernelName} cell; the workbook engine runs C# cells only");
+            }
+            if (CellDirectives.Parse(cell.Source).Error is { } error)
+            {
+                problems.Add($"{document.Path}, cell {cell.Number}, line {error.Line}: {error.Message}");
+            }
+            if (cell.Tags.Contains(NotebookRunner.ParametersTag))
+            {
+                parameterCells++;
+                if (NotebookRunner.DeclaredVariables(cell.Source).Length == 0)
+                {
+                    problems.Add($"{document.Path}, cell {cell.Number}: tagged parameters but declares no variable (write e.g. var steps = 2000;)");
+                }
+            }
+        }
+        if (parameterCells > 1)
+        {
+            problems.Add($"{document.Path}: {parameterCells} cells are tagged parameters; only the first is used");
+        }
+        return problems;
+    }
+}

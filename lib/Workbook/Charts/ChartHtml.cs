@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text;
+
+namespace Workbook.Charts;
+
+/// <summary>
+/// Turns a <see cref="Figure"/> into HTML that works offline: plotly.js is inlined from the copy
+/// Plotly.NET 6.0.0 embeds as a resource (plotly.js 2.28.0), never loaded from a CDN.
+/// </summary>
+public static class ChartHtml
+{
+    /// <summary>Name of the plotly.js resource inside Plotly.NET.dll.</summary>
+    public const string PlotlyResourceName = "Plotly.NET.plotly-2.28.0.min.js";
+
+    /// <summary>The plotly.js version inlined in every chart.</summary>
+    public const string PlotlyVersion = "2.28.0";
+
+    private static readonly Lazy<string> plotlyJs = new(LoadPlotlyJs);
+    private static int nextChartId;
+
+    /// <summary>The minified plotly.js source embedded in Plotly.NET.</summary>
+    public static string PlotlyJs => plotlyJs.Value;
+
+    /// <summary>
+    /// Ids of chart divs are <c>workbook-chart-1</c>, <c>-2</c>, ... in the order charts are rendered in
+    /// this process, so that two executions of a notebook produce the same HTML.
+    /// </summary>
+    internal static string NextId() => $"workbook-chart-{Interlocked.Increment(ref nextChartId)}";
+
+    /// <summary>An HTML fragment: the chart's div and a script that defines Plotly if needed and draws the chart.</summary>
+    public static string Fragment(Figure figure)
+    {
+        var id = NextId();
+        var (width, height) = figure.Size;
+        var style = $"width:{(width is { } w ? $"{w}px" : "100%")};height:{height ?? 420}px;";
+        var html = new StringBuilder(PlotlyJs.Length + 4096);
+        html.Append($"<div class=\"workbook-figure\"><div id=\"{id}\" class=\"workbook-chart\" style=\"{style}\" title=\"{WebUtility.HtmlEncode(figure.Title)}\"></div>\n");
+        html.Append("<script type=\"text/javascript\">\n");
+        // plotly.js is defined at most once per page. Inside this function `define`, `module` and
+        // `exports` are undefined, so the UMD bundle sets window.Plotly even where RequireJS is loaded.
+        html.Append("if (!window.Plotly) { (function (define, module, exports) {\n");
+        html.Append(PlotlyJs);
+        html.Append("\n}).call(window); }\n");
+        html.Append("(function () {\n");
+        html.Append("  var figure = ").Append(ScriptSafe(figure.ToJson())).Append(";\n");
+        html.Append("  var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});\n");
+        html.Append($"  window.Plotly.newPlot('{id}', figure.data, figure.layout || {{}}, config);\n");
+        html.Append("})();\n</script></div>");
+        return html.ToString();
+    }
+
+    /// <summary>A complete HTML page holding <see cref="Fragment"/>.</summary>
+    public static string Document(Figure figure) =>
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + WebUtility.HtmlEncode(figure.Title) +
+        "</title></head><body>\n" + Fragment(figure) + "\n</body></html>\n";
+
+    // JSON inside <script>: "</" would end the script element early, so write it as "<\/" (same string in JavaScript).
+    private static string ScriptSafe(string json) => json.Replace("</", "<\\/", StringComparison.Ordinal);
+
+    private static string LoadPlotlyJs()
+    {
+        var assembly = typeof(Plotly.NET.GenericChart).Assembly;
+        using var stream = assembly.GetManifestResourceStream(PlotlyResourceName)
+            ?? throw new InvalidOperationException(
+                $"Plotly.NET ({assembly.GetName().Version}) has no embedded resource '{PlotlyResourceName}'; " +
+                $"it has: {string.Join(", ", assembly.GetManifestResourceNames())}");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var source = reader.ReadToEnd();
+        if (source.Contains("</script", StringComparison.OrdinalIgnoreCase))
+        {
+            source = source.Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase);
+        }
+        return source;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json.Nodes;
+using Microsoft.FSharp.Core;
+using Plotly.NET;
+
+namespace Workbook.Charts;
+
+/// <summary>
+/// A finished chart: a Plotly.NET <see cref="GenericChart"/> with the workbook's conventions.
+/// In a notebook it displays as an interactive plotly.js chart (after <c>Notebook.Start()</c>);
+/// <see cref="ToHtml"/> gives the same self-contained HTML for files and tests.
+/// Make figures with <see cref="Plot"/>.
+/// </summary>
+public sealed class Figure
+{
+    internal Figure(GenericChart chart, string title, int traces)
+    {
+        Chart = chart;
+        Title = title;
+        TraceCount = traces;
+    }
+
+    /// <summary>The chart's title.</summary>
+    public string Title { get; }
+
+    /// <summary>How many traces (lines, bars, heatmaps, ...) the figure draws.</summary>
+    public int TraceCount { get; }
+
+    /// <summary>The underlying Plotly.NET chart, for styling this facade does not offer.</summary>
+    public GenericChart Chart { get; }
+
+    /// <summary>The plotly.js figure as JSON: <c>{"data": [...traces], "layout": {...}, "config": {...}}</c>.</summary>
+    public string ToJson() => GenericChart.toJson(Chart);
+
+    /// <summary>
+    /// A self-contained HTML fragment that draws the chart with no network access: a div with a
+    /// unique, deterministic id and a script holding plotly.js 2.28.0 (the copy embedded in
+    /// Plotly.NET; it is defined only if the page has no Plotly yet) and the figure's data.
+    /// </summary>
+    public string ToHtml() => ChartHtml.Fragment(this);
+
+    /// <summary>A complete HTML page showing the chart (for saving to a file and opening in a browser).</summary>
+    public string ToHtmlDocument() => ChartHtml.Document(this);
+
+    /// <summary>Writes <see cref="ToHtmlDocument"/> to <paramref name="path"/>.</summary>
+    public void SaveHtml(string path) => File.WriteAllText(path, ToHtmlDocument());
+
+    /// <summary>The same figure drawn <paramref name="width"/> x <paramref name="height"/> pixels.</summary>
+    public Figure WithSize(int width, int height)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new ArgumentException($"a figure's size must be positive, got {width} x {height}");
+        }
+        return With(Plotly.NET.Chart.withSize(FSharpOption<int>.Some(width), FSharpOption<int>.Some(height)));
+    }
+
+    /// <summary>The same figure with a logarithmic y axis (for losses spanning orders of magnitude).</summary>
+    public Figure WithLogY() =>
+        With(PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(
+            typeof(Plotly.NET.Chart), "withYAxisStyle", new[] { typeof(double), typeof(double), typeof(string) },
+            ("AxisType", StyleParam.AxisType.Log)));
+
+    /// <summary>The layout size set on the chart (pixels), if any.</summary>
+    internal (int? Width, int? Height) Size
+    {
+        get
+        {
+            var layout = JsonNode.Parse(ToJson())?["layout"];
+            return (layout?["width"]?.GetValue<int>(), layout?["height"]?.GetValue<int>());
+        }
+    }
+
+    private Figure With(FSharpFunc<GenericChart, GenericChart> style) => new(style.Invoke(Chart), Title, TraceCount);
+
+    /// <inheritdoc />
+    public override string ToString() => $"Figure \"{Title}\" ({TraceCount} trace{(TraceCount == 1 ? "" : "s")})";
+}

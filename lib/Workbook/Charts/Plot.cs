@@ -1,0 +1,282 @@
+using System.Globalization;
+using Microsoft.FSharp.Core;
+using Plotly.NET;
+using Plotly.NET.LayoutObjects;
+using TorchSharp;
+using ScatterChart = Plotly.NET.Chart2D_Scatter.Chart;
+using BarChart = Plotly.NET.Chart2D_Bar.Chart;
+using HistogramChart = Plotly.NET.Chart2D_Histogram.Chart;
+using HeatmapChart = Plotly.NET.Chart2D_Heatmap.Chart;
+
+namespace Workbook.Charts;
+
+/// <summary>
+/// Charts for the workbook, in one call each: a title and axis labels are always given, so every
+/// chart in a notebook says what it shows. Built on Plotly.NET; the result is a <see cref="Figure"/>
+/// that displays as an interactive chart in a notebook.
+/// <code>
+/// Plot.Line("Training loss", "step", "loss", Series.Of("train", trainLoss), Series.Of("validation", valLoss))
+/// </code>
+/// </summary>
+public static class Plot
+{
+    private static readonly Type[] XyText = { typeof(double), typeof(double), typeof(string) };
+
+    /// <summary>Lines through each series' points (loss curves, functions).</summary>
+    public static Figure Line(string title, string xLabel, string yLabel, params Series[] series) =>
+        XY(title, xLabel, yLabel, series, showMarkers: false, linesOnly: true);
+
+    /// <summary>Each series' points as markers, without lines.</summary>
+    public static Figure Scatter(string title, string xLabel, string yLabel, params Series[] series) =>
+        XY(title, xLabel, yLabel, series, showMarkers: true, linesOnly: false);
+
+    /// <summary>Grouped bars: one bar per category for each group (for example one group per model).</summary>
+    public static Figure Bar(string title, string xLabel, string yLabel, IReadOnlyList<string> categories,
+        params (string Name, IReadOnlyList<double> Values)[] groups)
+    {
+        RequireSome(groups.Length, "bar group");
+        foreach (var (name, values) in groups)
+        {
+            if (values.Count != categories.Count)
+            {
+                throw new ArgumentException($"bar group '{name}' has {values.Count} values but there are {categories.Count} categories");
+            }
+        }
+        var traces = groups.Select(g => PlotlyInterop.Call<GenericChart>(
+            typeof(BarChart), "Column",
+            new[] { typeof(double), typeof(string), typeof(string), typeof(double), typeof(double) },
+            ("values", g.Values.ToArray()), ("Keys", categories.ToArray()), ("Name", g.Name), ("ShowLegend", groups.Length > 1)));
+        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel);
+        chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Group)));
+        return new Figure(Sized(chart, 720, 420), title, groups.Length);
+    }
+
+    /// <summary>Histograms of samples, overlaid (translucent) when there are several.</summary>
+    public static Figure Histogram(string title, string xLabel, params (string Name, IReadOnlyList<double> Values)[] samples) =>
+        Histogram(title, xLabel, bins: null, samples);
+
+    /// <summary>Histograms of samples with about <paramref name="bins"/> bins each.</summary>
+    public static Figure Histogram(string title, string xLabel, int? bins, params (string Name, IReadOnlyList<double> Values)[] samples)
+    {
+        RequireSome(samples.Length, "sample");
+        if (bins is <= 0)
+        {
+            throw new ArgumentException($"a histogram needs a positive number of bins, got {bins}", nameof(bins));
+        }
+        var traces = samples.Select(s => PlotlyInterop.Call<GenericChart>(
+            typeof(HistogramChart), "Histogram", new[] { typeof(double), typeof(string) },
+            ("data", s.Values.ToArray()), ("orientation", StyleParam.Orientation.Vertical), ("Name", s.Name),
+            ("ShowLegend", samples.Length > 1), ("Opacity", samples.Length > 1 ? 0.6 : 1.0), ("NBinsX", bins)));
+        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, "count");
+        chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Overlay)));
+        return new Figure(Sized(chart, 720, 420), title, samples.Length);
+    }
+
+    /// <summary>
+    /// A matrix as coloured cells with a colour bar, row 0 at the top (as attention weights are read:
+    /// one row per query, one column per key). Labels may repeat (the same token twice).
+    /// </summary>
+    public static Figure Heatmap(string title, double[,] z, IReadOnlyList<string> rowLabels, IReadOnlyList<string> columnLabels,
+        string xLabel = "key", string yLabel = "query")
+    {
+        int rows = z.GetLength(0), columns = z.GetLength(1);
+        if (rowLabels.Count != rows || columnLabels.Count != columns)
+        {
+            throw new ArgumentException(
+                $"the heatmap has {rows} rows and {columns} columns but {rowLabels.Count} row labels and {columnLabels.Count} column labels");
+        }
+        var cells = Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, columns).Select(c => z[r, c]).ToArray()).ToArray();
+        // Cells sit at integer positions and the axes show the labels there, so repeated labels stay apart.
+        var rowIndex = Enumerable.Range(0, rows).Select(i => (double)i).ToArray();
+        var columnIndex = Enumerable.Range(0, columns).Select(i => (double)i).ToArray();
+        var hover = Enumerable.Range(0, rows)
+            .Select(r => Enumerable.Range(0, columns).Select(c => $"{yLabel} {r}: {rowLabels[r]}<br>{xLabel} {c}: {columnLabels[c]}").ToArray())
+            .ToArray();
+        var heatmap = PlotlyInterop.Call<GenericChart>(
+            typeof(HeatmapChart), "Heatmap",
+            new[] { typeof(double[]), typeof(double), typeof(double), typeof(double), typeof(string) },
+            ("zData", cells), ("X", columnIndex), ("Y", rowIndex), ("Name", title), ("ShowScale", true), ("ReverseYAxis", true));
+        heatmap = WithTrace(heatmap, trace =>
+        {
+            trace.SetProperty("text", hover);
+            trace.SetProperty("hovertemplate", "%{text}<br>value %{z:.4g}<extra></extra>");
+        });
+        heatmap = Style(heatmap, Plotly.NET.Chart.withTitle(title, null));
+        heatmap = Style(heatmap, Plotly.NET.Chart.withXAxis(LabelledAxis(xLabel, columnLabels, reversed: false), null));
+        heatmap = Style(heatmap, Plotly.NET.Chart.withYAxis(LabelledAxis(yLabel, rowLabels, reversed: true), null));
+        var width = Math.Clamp(220 + 40 * columns, 450, 900);
+        var height = Math.Clamp(160 + 32 * rows, 350, 800);
+        return new Figure(Sized(heatmap, width, height), title, 1);
+    }
+
+    /// <summary>A 2-D tensor (leading dimensions of size 1 are dropped) as a heatmap; labels default to indices.</summary>
+    public static Figure Heatmap(string title, torch.Tensor z2d, IReadOnlyList<string>? rowLabels = null,
+        IReadOnlyList<string>? columnLabels = null, string xLabel = "key", string yLabel = "query")
+    {
+        var z = ToMatrix(z2d);
+        return Heatmap(title, z, rowLabels ?? Indices(z.GetLength(0)), columnLabels ?? Indices(z.GetLength(1)), xLabel, yLabel);
+    }
+
+    /// <summary>
+    /// Contour lines of f(x, y) over a rectangle, with <paramref name="paths"/> (for example the points
+    /// an optimizer visited) drawn on top as lines with markers.
+    /// </summary>
+    public static Figure Contour(string title, Func<double, double, double> f, (double Min, double Max) x, (double Min, double Max) y,
+        string xLabel = "x", string yLabel = "y", params Series[] paths) =>
+        Contour(title, f, x, y, xLabel, yLabel, resolution: 80, paths);
+
+    /// <summary>As the other overload, sampling f on a <paramref name="resolution"/> x <paramref name="resolution"/> grid.</summary>
+    public static Figure Contour(string title, Func<double, double, double> f, (double Min, double Max) x, (double Min, double Max) y,
+        string xLabel, string yLabel, int resolution, params Series[] paths)
+    {
+        if (!(x.Max > x.Min) || !(y.Max > y.Min))
+        {
+            throw new ArgumentException($"a contour needs Min < Max on both axes, got x [{x.Min}, {x.Max}] and y [{y.Min}, {y.Max}]");
+        }
+        if (resolution < 2)
+        {
+            throw new ArgumentException($"a contour needs a resolution of at least 2, got {resolution}", nameof(resolution));
+        }
+        var xs = Linspace(x.Min, x.Max, resolution);
+        var ys = Linspace(y.Min, y.Max, resolution);
+        // z[row][column] = f(xs[column], ys[row]): rows run along y, as plotly.js expects.
+        var z = ys.Select(yv => xs.Select(xv => f(xv, yv)).ToArray()).ToArray();
+        var contour = PlotlyInterop.Call<GenericChart>(
+            typeof(HeatmapChart), "Contour",
+            new[] { typeof(double[]), typeof(double), typeof(double), typeof(double), typeof(string) },
+            ("zData", z), ("X", xs), ("Y", ys), ("Name", title), ("ShowScale", true), ("NContours", 20), ("ShowLegend", false));
+        var traces = new List<GenericChart> { contour };
+        foreach (var path in paths)
+        {
+            path.Validate();
+            traces.Add(PlotlyInterop.Call<GenericChart>(
+                typeof(ScatterChart), "Line", XyText,
+                ("x", path.X.ToArray()), ("y", path.Y.ToArray()), ("ShowMarkers", true), ("Name", path.Name), ("ShowLegend", true)));
+        }
+        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel);
+        // The legend goes under the plot so it does not cover the colour bar.
+        chart = Style(chart, PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(
+            typeof(Plotly.NET.Chart), "withLegendStyle", Type.EmptyTypes,
+            ("Orientation", StyleParam.Orientation.Horizontal), ("X", 0.0), ("Y", -0.18), ("YAnchor", StyleParam.YAnchorPosition.Top)));
+        return new Figure(Sized(chart, 650, 560), title, traces.Count);
+    }
+
+    /// <summary>Small multiples: <paramref name="panels"/> in a grid <paramref name="columns"/> wide, each with its own title and axes.</summary>
+    public static Figure Grid(string title, int columns, params Figure[] panels)
+    {
+        RequireSome(panels.Length, "panel");
+        if (columns <= 0)
+        {
+            throw new ArgumentException($"a grid needs at least one column, got {columns}", nameof(columns));
+        }
+        columns = Math.Min(columns, panels.Length);
+        var rows = (panels.Length + columns - 1) / columns;
+        var grid = PlotlyInterop.Call<FSharpFunc<GenericChart[], GenericChart>>(
+            typeof(Plotly.NET.Chart), "Grid", new[] { typeof(string[]), typeof(GenericChart[]) },
+            ("nRows", rows), ("nCols", columns), ("SubPlotTitles", panels.Select(p => p.Title).ToArray()),
+            ("XGap", 0.25), ("YGap", 0.35));
+        var chart = grid.Invoke(panels.Select(p => p.Chart).ToArray());
+        chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
+        return new Figure(Sized(chart, Math.Min(1100, 380 * columns + 40), 300 * rows + 100), title, panels.Sum(p => p.TraceCount));
+    }
+
+    private static Figure XY(string title, string xLabel, string yLabel, Series[] series, bool showMarkers, bool linesOnly)
+    {
+        RequireSome(series.Length, "series");
+        foreach (var s in series)
+        {
+            s.Validate();
+        }
+        var traces = series.Select(s => linesOnly
+            ? PlotlyInterop.Call<GenericChart>(typeof(ScatterChart), "Line", XyText,
+                ("x", s.X.ToArray()), ("y", s.Y.ToArray()), ("ShowMarkers", showMarkers), ("Name", s.Name), ("ShowLegend", series.Length > 1))
+            : PlotlyInterop.Call<GenericChart>(typeof(ScatterChart), "Point", XyText,
+                ("x", s.X.ToArray()), ("y", s.Y.ToArray()), ("Name", s.Name), ("ShowLegend", series.Length > 1)));
+        return new Figure(Sized(Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel), 720, 420), title, series.Length);
+    }
+
+    private static GenericChart Layout(GenericChart chart, string title, string xLabel, string yLabel)
+    {
+        chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
+        chart = Style(chart, AxisStyle("withXAxisStyle", xLabel));
+        return Style(chart, AxisStyle("withYAxisStyle", yLabel));
+    }
+
+    private static FSharpFunc<GenericChart, GenericChart> AxisStyle(string function, string label) =>
+        PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(typeof(Plotly.NET.Chart), function, XyText, ("TitleText", label));
+
+    private static FSharpFunc<GenericChart, GenericChart> LayoutStyle(params (string Name, object? Value)[] options) =>
+        PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(typeof(Plotly.NET.Chart), "withLayoutStyle", new[] { typeof(string) }, options);
+
+    private static LinearAxis LabelledAxis(string title, IReadOnlyList<string> labels, bool reversed)
+    {
+        var options = new List<(string, object?)>
+        {
+            ("Title", Title.init(FSharpOption<string>.Some(title), null, null, null, null, null, null, null, null, null, null, null)),
+            ("TickMode", StyleParam.TickMode.Array),
+            ("TickVals", Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray()),
+            ("TickText", labels.ToArray()),
+            ("ShowGrid", false),
+            ("ZeroLine", false),
+        };
+        if (reversed)
+        {
+            options.Add(("AutoRange", StyleParam.AutoRange.Reversed));
+        }
+        return PlotlyInterop.Call<LinearAxis>(typeof(LinearAxis), "init",
+            new[] { typeof(double), typeof(double), typeof(double), typeof(double), typeof(double), typeof(string), typeof(string), typeof(string) },
+            options.ToArray());
+    }
+
+    private static GenericChart Sized(GenericChart chart, int width, int height) =>
+        Style(chart, Plotly.NET.Chart.withSize(FSharpOption<int>.Some(width), FSharpOption<int>.Some(height)));
+
+    private static GenericChart Style(GenericChart chart, FSharpFunc<GenericChart, GenericChart> style) => style.Invoke(chart);
+
+    private static GenericChart WithTrace(GenericChart chart, Action<Trace> edit) =>
+        GenericChart.mapTrace(FuncConvert.FromFunc<Trace, Trace>(trace =>
+        {
+            edit(trace);
+            return trace;
+        }), chart);
+
+    private static double[,] ToMatrix(torch.Tensor tensor)
+    {
+        using var scope = torch.NewDisposeScope();
+        var t = tensor.detach().cpu().to_type(torch.ScalarType.Float64);
+        while (t.dim() > 2 && t.shape[0] == 1)
+        {
+            t = t.squeeze(0);
+        }
+        if (t.dim() != 2)
+        {
+            throw new ArgumentException(
+                $"a heatmap needs a 2-D tensor (leading dimensions of size 1 are dropped), got shape [{string.Join(", ", tensor.shape)}]");
+        }
+        var (rows, columns) = ((int)t.shape[0], (int)t.shape[1]);
+        var values = t.contiguous().data<double>().ToArray();
+        var z = new double[rows, columns];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var c = 0; c < columns; c++)
+            {
+                z[r, c] = values[r * columns + c];
+            }
+        }
+        return z;
+    }
+
+    private static string[] Indices(int count) =>
+        Enumerable.Range(0, count).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+
+    private static double[] Linspace(double min, double max, int count) =>
+        Enumerable.Range(0, count).Select(i => min + (max - min) * i / (count - 1)).ToArray();
+
+    private static void RequireSome(int count, string what)
+    {
+        if (count == 0)
+        {
+            throw new ArgumentException($"a chart needs at least one {what}");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Collections;
+using System.Globalization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Workbook.Exercises;
+
+/// <summary>
+/// Checks a student's function against a reference on several cases and reports the first
+/// mismatch precisely: the case number, the inputs' shapes, a wrong shape, or the position with
+/// the largest difference (expected vs got), or the exception the student's code threw.
+/// <code>
+/// var result = Exercise.CheckTensors("softmax", x => MySoftmax(x[0]), x => softmax(x[0], -1), cases);
+/// Metrics.Report("exercise_passed", result.Passed ? 1 : 0);
+/// result
+/// </code>
+/// </summary>
+public static class Exercise
+{
+    /// <summary>
+    /// Runs <paramref name="student"/> and <paramref name="reference"/> on every input (each call gets
+    /// its own clones of the inputs, so an in-place change by the student's code cannot corrupt the
+    /// reference) and compares elementwise: |got - expected| &lt;= atol + rtol * |expected|
+    /// (NaN matches NaN, as in <c>torch.allclose(equal_nan: true)</c>).
+    /// </summary>
+    public static ExerciseResult CheckTensors(string exercise, Func<Tensor[], Tensor> student, Func<Tensor[], Tensor> reference,
+        IEnumerable<Tensor[]> inputs, double atol = 1e-5, double rtol = 1e-4)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        ArgumentNullException.ThrowIfNull(reference);
+        var cases = inputs.ToList();
+        if (cases.Count == 0)
+        {
+            throw new ArgumentException($"exercise '{exercise}' has no cases to check", nameof(inputs));
+        }
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var label = $"case {i + 1} of {cases.Count}";
+            using var scope = NewDisposeScope();
+            var shapes = string.Join(", ", cases[i].Select(t => Shape(t.shape)));
+            Tensor expected;
+            try
+            {
+                expected = reference(Clone(cases[i]));
+            }
+            catch (Exception e)
+            {
+                throw new InvalidOperationException($"{label}: the reference solution of '{exercise}' threw {e.GetType().Name}: {e.Message}", e);
+            }
+            Tensor? got;
+            try
+            {
+                got = student(Clone(cases[i]));
+            }
+            catch (Exception e)
+            {
+                return Fail(exercise, i + 1, $"{label}: your function threw {e.GetType().Name}: {e.Message} (inputs with shapes {shapes})");
+            }
+            if (got is null)
+            {
+                return Fail(exercise, i + 1, $"{label}: your function returned null (inputs with shapes {shapes})");
+            }
+            if (!got.shape.SequenceEqual(expected.shape))
+            {
+                return Fail(exercise, i + 1,
+                    $"{label}: expected shape {Shape(expected.shape)} but your function returned {Shape(got.shape)} (inputs with shapes {shapes})");
+            }
+            var mismatch = CompareValues(ToDoubles(expected), ToDoubles(got), expected.shape, atol, rtol);
+            if (mismatch is not null)
+            {
+                return Fail(exercise, i + 1, $"{label}: {mismatch} (inputs with shapes {shapes})");
+            }
+        }
+        return Pass(exercise, cases.Count);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="student"/> on each case's input and compares with the expected output using
+    /// <paramref name="equal"/> (default: <see cref="object.Equals(object?)"/>, and element by element for
+    /// sequences such as arrays and lists).
+    /// </summary>
+    public static ExerciseResult CheckValues<TIn, TOut>(string exercise, Func<TIn, TOut> student,
+        IEnumerable<(TIn Input, TOut Expected)> cases, Func<TOut, TOut, bool>? equal = null)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var list = cases.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException($"exercise '{exercise}' has no cases to check", nameof(cases));
+        }
+        equal ??= (a, b) => StructurallyEqual(a, b);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var (input, expected) = list[i];
+            var label = $"case {i + 1} of {list.Count}";
+            TOut got;
+            try
+            {
+                got = student(input);
+            }
+            catch (Exception e)
+            {
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
+            }
+            if (!equal(expected, got))
+            {
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} expected {Show(expected)} but your function returned {Show(got)}");
+            }
+        }
+        return Pass(exercise, list.Count);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="student"/> on each input vector and compares with the expected vector:
+    /// same length, and every |got[i] - expected[i]| &lt;= <paramref name="atol"/>.
+    /// </summary>
+    public static ExerciseResult CheckNumbers(string exercise, Func<double[], double[]> student,
+        IEnumerable<(double[] Input, double[] Expected)> cases, double atol = 1e-6)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var list = cases.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException($"exercise '{exercise}' has no cases to check", nameof(cases));
+        }
+        for (var i = 0; i < list.Count; i++)
+        {
+            var (input, expected) = list[i];
+            var label = $"case {i + 1} of {list.Count}";
+            double[]? got;
+            try
+            {
+                got = student((double[])input.Clone());
+            }
+            catch (Exception e)
+            {
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
+            }
+            if (got is null)
+            {
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function returned null");
+            }
+            if (got.Length != expected.Length)
+            {
+                return Fail(exercise, i + 1,
+                    $"{label}: for input {Show(input)} expected {expected.Length} numbers but your function returned {got.Length}");
+            }
+            var mismatch = CompareValues(expected, got, new long[] { expected.Length }, atol, rtol: 0);
+            if (mismatch is not null)
+            {
+                return Fail(exercise, i + 1, $"{label}: {mismatch} (input {Show(input)})");
+            }
+        }
+        return Pass(exercise, list.Count);
+    }
+
+    /// <summary>The largest violation of |got - expected| &lt;= atol + rtol * |expected|, described; null when none.</summary>
+    private static string? CompareValues(double[] expected, double[] got, long[] shape, double atol, double rtol)
+    {
+        var worst = -1;
+        var worstExcess = 0.0;
+        for (var k = 0; k < expected.Length; k++)
+        {
+            double e = expected[k], g = got[k];
+            if (double.IsNaN(e) && double.IsNaN(g) || e.Equals(g))
+            {
+                continue; // same value, same infinity, or NaN where NaN is expected
+            }
+            var diff = Math.Abs(g - e);
+            var excess = double.IsNaN(diff) || double.IsInfinity(diff) ? double.PositiveInfinity : diff - (atol + rtol * Math.Abs(e));
+            if (excess > 0 && (worst < 0 || excess > worstExcess))
+            {
+                worst = k;
+                worstExcess = excess;
+            }
+        }
+        if (worst < 0)
+        {
+            return null;
+        }
+        var (exp, gotValue) = (expected[worst], got[worst]);
+        var tolerance = rtol == 0
+            ? $"atol {Number(atol)}"
+            : $"atol {Number(atol)} + rtol {Number(rtol)} * |expected|";
+        var wrongCount = Enumerable.Range(0, expected.Length).Count(k => Violates(expected[k], got[k], atol, rtol));
+        var others = wrongCount > 1 ? $"; {wrongCount} of {expected.Length} values are off" : "";
+        return $"largest difference at {Shape(Unravel(worst, shape))}: expected {Value(exp)}, got {Value(gotValue)} " +
+               $"(|diff| {Number(Math.Abs(gotValue - exp), 2)} > {tolerance}){others}";
+    }
+
+    private static bool Violates(double e, double g, double atol, double rtol) =>
+        !(double.IsNaN(e) && double.IsNaN(g) || e.Equals(g)) && !(Math.Abs(g - e) <= atol + rtol * Math.Abs(e));
+
+    private static long[] Unravel(long flat, long[] shape)
+    {
+        var index = new long[shape.Length];
+        for (var d = shape.Length - 1; d >= 0; d--)
+        {
+            index[d] = shape[d] == 0 ? 0 : flat % shape[d];
+            flat = shape[d] == 0 ? 0 : flat / shape[d];
+        }
+        return index;
+    }
+
+    private static Tensor[] Clone(Tensor[] inputs) =>
+        inputs.Select(t => t.detach().clone().requires_grad_(t.requires_grad)).ToArray();
+
+    private static double[] ToDoubles(Tensor t) =>
+        t.detach().cpu().to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+
+    private static ExerciseResult Pass(string exercise, int cases) =>
+        new(exercise, true, cases, cases == 1 ? "passed the 1 case" : $"passed all {cases} cases");
+
+    private static ExerciseResult Fail(string exercise, int casesChecked, string message) => new(exercise, false, casesChecked, message);
+
+    internal static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+
+    private static string Value(double v) =>
+        double.IsNaN(v) || double.IsInfinity(v) ? v.ToString(CultureInfo.InvariantCulture)
+        : v != 0 && (Math.Abs(v) < 1e-3 || Math.Abs(v) >= 1e5) ? v.ToString("G4", CultureInfo.InvariantCulture).ToLowerInvariant()
+        : v.ToString("F4", CultureInfo.InvariantCulture);
+
+    private static string Number(double v, int digits = 6) =>
+        v.ToString("G" + digits, CultureInfo.InvariantCulture).ToLowerInvariant();
+
+    private static bool StructurallyEqual(object? a, object? b)
+    {
+        if (a is IEnumerable left && b is IEnumerable right && a is not string && b is not string)
+        {
+            return left.Cast<object?>().SequenceEqual(right.Cast<object?>(), EqualityComparer<object?>.Create((x, y) => StructurallyEqual(x, y), x => x?.GetHashCode() ?? 0));
+        }
+        return Equals(a, b);
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "null",
+        string s => $"\"{s}\"",
+        double d => d.ToString("G6", CultureInfo.InvariantCulture),
+        float f => f.ToString("G6", CultureInfo.InvariantCulture),
+        Tensor t => $"tensor {Shape(t.shape)}",
+        IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Take(20).Select(Show)) + (items.Cast<object?>().Skip(20).Any() ? ", ..." : "") + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

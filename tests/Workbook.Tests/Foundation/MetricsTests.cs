@@ -1,0 +1,78 @@
+using Workbook.Notebooks;
+
+namespace Workbook.Tests.Foundation;
+
+[Collection(GlobalStateCollection.Name)]
+public sealed class MetricsTests
+{
+    [Fact]
+    public void ReportRecordsTheMetricAndPassesItToTheHost()
+    {
+        var previous = AppContext.GetData(NotebookHost.MetricKey);
+        var received = new List<(string, double)>();
+        try
+        {
+            AppContext.SetData(NotebookHost.MetricKey, new Action<string, double>((name, value) => received.Add((name, value))));
+            Metrics.Clear();
+
+            var metric = Metrics.Report("val_loss", 1.25, "validation loss");
+
+            Assert.Equal(new Metric("val_loss", 1.25, "validation loss"), metric);
+            Assert.Equal(new[] { ("val_loss", 1.25) }, received);
+            Assert.Equal(new[] { metric }, Metrics.Reported);
+        }
+        finally
+        {
+            AppContext.SetData(NotebookHost.MetricKey, previous);
+            Metrics.Clear();
+        }
+    }
+
+    [Fact]
+    public void ReportRejectsANameThatIsNotSnakeCase()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Metrics.Report("Val Loss", 1));
+        Assert.Contains("'Val Loss' is not snake_case", e.Message);
+    }
+
+    [Fact]
+    public void SummaryKeepsTheLastValueOfEachName()
+    {
+        Metrics.Clear();
+        try
+        {
+            Metrics.Report("loss", 3);
+            Metrics.Report("accuracy", 0.5);
+            Metrics.Report("loss", 1);
+
+            var summary = Metrics.Summary().Metrics.ToDictionary(m => m.Name, m => m.Value);
+            Assert.Equal(new Dictionary<string, double> { ["loss"] = 1, ["accuracy"] = 0.5 }, summary);
+            Assert.Equal(3, Metrics.Reported.Count);
+        }
+        finally
+        {
+            Metrics.Clear();
+        }
+    }
+}
+
+[Collection(GlobalStateCollection.Name)]
+public sealed class SeedsTests
+{
+    [Fact]
+    public void SetMakesTorchAndDotNetRandomnessRepeat()
+    {
+        Seeds.Set(123);
+        var torchFirst = TorchSharp.torch.rand(5).data<float>().ToArray();
+        var dotnetFirst = Enumerable.Range(0, 5).Select(_ => Seeds.Random.Next()).ToArray();
+
+        Seeds.Set(123);
+        var torchSecond = TorchSharp.torch.rand(5).data<float>().ToArray();
+        var dotnetSecond = Enumerable.Range(0, 5).Select(_ => Seeds.Random.Next()).ToArray();
+
+        Assert.Equal(torchFirst, torchSecond);
+        Assert.Equal(dotnetFirst, dotnetSecond);
+        Seeds.Set(124);
+        Assert.NotEqual(torchFirst, TorchSharp.torch.rand(5).data<float>().ToArray());
+    }
+}
