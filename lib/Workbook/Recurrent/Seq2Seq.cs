@@ -147,10 +147,6 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>
         combine = attention is null ? null : nn.Linear(encoderSize + hidden, hidden);
         readout = nn.Linear(hidden, config.TargetVocabulary);
         RegisterComponents();
-        if (attention is nn.Module module)
-        {
-            register_module("attention", module);
-        }
     }
 
     /// <summary>The settings.</summary>
