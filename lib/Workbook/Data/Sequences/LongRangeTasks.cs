@@ -59,33 +59,33 @@ public static class AddingProblem
 
 /// <summary>
 /// The copy task, a long-range memory test: the first <c>symbols</c> tokens are drawn from an alphabet of
-/// <c>alphabet</c> symbols, then <c>distance</c> filler tokens (random noise from two filler tokens), then a "go" token and
+/// <c>alphabet</c> symbols, then <c>distance</c> filler tokens (random noise from <c>fillers</c> filler tokens), then a "go" token and
 /// <c>symbols - 1</c> blanks; the model must output the remembered symbols at the last <c>symbols</c> steps. Sequence
 /// length is <c>2·symbols + distance</c>; the first symbol must be kept for <c>distance + symbols</c> steps.
-/// Token ids: symbols 0..alphabet-1, fillers alphabet and alphabet+1, go = alphabet+2, blank = alphabet+3.
+/// Token ids: symbols 0..alphabet-1, fillers alphabet..alphabet+fillers-1, go = alphabet+fillers, blank = alphabet+fillers+1.
 /// Sequences are distinct across the three splits.
 /// </summary>
 public static class CopyTask
 {
     /// <summary>Number of token ids used by a task with this alphabet.</summary>
-    public static int VocabularySize(int alphabet) => alphabet + 4;
+    public static int VocabularySize(int alphabet, int fillers = 2) => alphabet + fillers + 2;
 
     /// <summary>Generates the splits; inputs [n, 2·symbols + distance] int64, targets [n, symbols] int64.</summary>
-    public static Splits<SequenceSet> Generate(int distance, int train, int validation, int test, int seed, int alphabet = 8, int symbols = 1)
+    public static Splits<SequenceSet> Generate(int distance, int train, int validation, int test, int seed, int alphabet = 8, int symbols = 1, int fillers = 2)
     {
         Check.Sizes(train, validation, test);
-        if (distance < 0 || alphabet < 2 || symbols < 1)
+        if (distance < 0 || alphabet < 2 || symbols < 1 || fillers < 1)
         {
-            throw new ArgumentException($"Need distance >= 0, alphabet >= 2 and symbols >= 1, got distance = {distance}, alphabet = {alphabet}, symbols = {symbols}.");
+            throw new ArgumentException($"Need distance >= 0, alphabet >= 2, symbols >= 1 and fillers >= 1, got distance = {distance}, alphabet = {alphabet}, symbols = {symbols}, fillers = {fillers}.");
         }
         var length = 2 * symbols + distance;
         var total = train + validation + test;
-        var distinct = Math.Pow(alphabet, symbols) * Math.Pow(2, distance);
+        var distinct = Math.Pow(alphabet, symbols) * Math.Pow(fillers, distance);
         if (total > distinct / 2)
         {
             throw new ArgumentException($"{total} distinct sequences were asked for, but distance {distance} with {symbols} symbols of {alphabet} allows only {distinct}; ask for at most half.");
         }
-        int go = alphabet + 2, blank = alphabet + 3;
+        int go = alphabet + fillers, blank = alphabet + fillers + 1;
         var random = new Random(seed);
         var seen = new HashSet<string>();
         var rows = new List<long[]>(total);
@@ -98,7 +98,7 @@ public static class CopyTask
             }
             for (var i = 0; i < distance; i++)
             {
-                row[symbols + i] = alphabet + random.Next(2);
+                row[symbols + i] = alphabet + random.Next(fillers);
             }
             row[symbols + distance] = go;
             for (var i = symbols + distance + 1; i < length; i++)
