@@ -108,6 +108,8 @@ public static class Commands
             WorkerAssembly = workerAssembly,
         };
         var results = new List<NotebookRunResult>();
+        // On a terminal, show the running cell and overwrite it with its result.
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         for (var n = 0; n < notebooks.Count; n++)
         {
             var notebook = notebooks[n];
@@ -117,10 +119,15 @@ public static class Commands
             {
                 Progress = p =>
                 {
+                    var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
                     if (p.Seconds is { } s)
                     {
-                        var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
-                        output.WriteLine($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
+                        output.WriteLine($"{(interactive ? "\r" : "")}    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
+                        output.Flush();
+                    }
+                    else if (interactive)
+                    {
+                        output.Write($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  running...");
                         output.Flush();
                     }
                 },

@@ -12,12 +12,16 @@ namespace Workbook.Charts;
 /// </summary>
 public sealed class Figure
 {
-    internal Figure(GenericChart chart, string title, int traces)
+    internal Figure(GenericChart chart, string title, int traces, StyleParam.BarMode? barMode = null)
     {
         Chart = chart;
         Title = title;
         TraceCount = traces;
+        BarMode = barMode;
     }
+
+    /// <summary>How this figure's bars share an x position (one setting per plot in plotly.js; a grid must choose one).</summary>
+    internal StyleParam.BarMode? BarMode { get; }
 
     /// <summary>The chart's title.</summary>
     public string Title { get; }
@@ -70,7 +74,7 @@ public sealed class Figure
         }
     }
 
-    private Figure With(FSharpFunc<GenericChart, GenericChart> style) => new(style.Invoke(Chart), Title, TraceCount);
+    private Figure With(FSharpFunc<GenericChart, GenericChart> style) => new(style.Invoke(Chart), Title, TraceCount, BarMode);
 
     /// <inheritdoc />
     public override string ToString() => $"Figure \"{Title}\" ({TraceCount} trace{(TraceCount == 1 ? "" : "s")})";

@@ -48,7 +48,7 @@ public static class Plot
             ("values", g.Values.ToArray()), ("Keys", categories.ToArray()), ("Name", g.Name), ("ShowLegend", groups.Length > 1)));
         var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel);
         chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Group)));
-        return new Figure(Sized(chart, 720, 420), title, groups.Length);
+        return new Figure(Sized(chart, 720, 420), title, groups.Length, StyleParam.BarMode.Group);
     }
 
     /// <summary>Histograms of samples, overlaid (translucent) when there are several.</summary>
@@ -69,7 +69,7 @@ public static class Plot
             ("ShowLegend", samples.Length > 1), ("Opacity", samples.Length > 1 ? 0.6 : 1.0), ("NBinsX", bins)));
         var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, "count");
         chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Overlay)));
-        return new Figure(Sized(chart, 720, 420), title, samples.Length);
+        return new Figure(Sized(chart, 720, 420), title, samples.Length, StyleParam.BarMode.Overlay);
     }
 
     /// <summary>
@@ -104,8 +104,8 @@ public static class Plot
         heatmap = Style(heatmap, Plotly.NET.Chart.withTitle(title, null));
         heatmap = Style(heatmap, Plotly.NET.Chart.withXAxis(LabelledAxis(xLabel, columnLabels, reversed: false), null));
         heatmap = Style(heatmap, Plotly.NET.Chart.withYAxis(LabelledAxis(yLabel, rowLabels, reversed: true), null));
-        var width = Math.Clamp(220 + 40 * columns, 450, 900);
-        var height = Math.Clamp(160 + 32 * rows, 350, 800);
+        var width = Math.Clamp(260 + 60 * columns, 480, 1000);
+        var height = Math.Clamp(200 + 45 * rows, 340, 900);
         return new Figure(Sized(heatmap, width, height), title, 1);
     }
 
@@ -177,6 +177,13 @@ public static class Plot
             ("XGap", 0.25), ("YGap", 0.35));
         var chart = grid.Invoke(panels.Select(p => p.Chart).ToArray());
         chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
+        // plotly.js has one bar mode per figure: grouped bars must not be drawn on top of each other.
+        var barMode = panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Group)) ? StyleParam.BarMode.Group
+            : panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Overlay)) ? StyleParam.BarMode.Overlay : null;
+        if (barMode is not null)
+        {
+            chart = Style(chart, LayoutStyle(("BarMode", barMode)));
+        }
         return new Figure(Sized(chart, Math.Min(1100, 380 * columns + 40), 300 * rows + 100), title, panels.Sum(p => p.TraceCount));
     }
 

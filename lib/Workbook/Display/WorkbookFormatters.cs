@@ -44,8 +44,13 @@ public static class WorkbookFormatters
         Formatter.SetPreferredMimeTypesFor(typeof(Metric), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(MetricTable), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
 
+        // The first cell's output: one line saying the notebook is ready.
+        Formatter.Register<NotebookSession>((session, writer) => writer.Write($"<div class=\"workbook-session\"><code>{Html(session.ToString())}</code></div>"), HtmlFormatter.MimeType);
+        Formatter.Register<NotebookSession>((session, writer) => writer.Write(session.ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(NotebookSession), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+
         // Charts: an interactive plotly.js chart, self-contained (plotly.js inline, no network).
-        Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToHtml()), HtmlFormatter.MimeType);
+        Formatter.Register<Figure>((figure, writer) => writer.Write(ChartHtml.NotebookFragment(figure)), HtmlFormatter.MimeType);
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Figure), HtmlFormatter.MimeType);
 

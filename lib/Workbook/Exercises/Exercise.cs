@@ -217,11 +217,11 @@ public static class Exercise
 
     private static string Value(double v) =>
         double.IsNaN(v) || double.IsInfinity(v) ? v.ToString(CultureInfo.InvariantCulture)
-        : v != 0 && (Math.Abs(v) < 1e-3 || Math.Abs(v) >= 1e5) ? v.ToString("G4", CultureInfo.InvariantCulture).ToLowerInvariant()
+        : v != 0 && (Math.Abs(v) < 1e-3 || Math.Abs(v) >= 1e5) ? v.ToString("G4", CultureInfo.InvariantCulture).Replace('E', 'e')
         : v.ToString("F4", CultureInfo.InvariantCulture);
 
     private static string Number(double v, int digits = 6) =>
-        v.ToString("G" + digits, CultureInfo.InvariantCulture).ToLowerInvariant();
+        double.IsFinite(v) ? v.ToString("G" + digits, CultureInfo.InvariantCulture).Replace('E', 'e') : v.ToString(CultureInfo.InvariantCulture);
 
     private static bool StructurallyEqual(object? a, object? b)
     {

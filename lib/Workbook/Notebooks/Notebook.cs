@@ -21,6 +21,7 @@ public static class Notebook
     public static NotebookSession Start(int seed = 0)
     {
         WorkbookFormatters.Register();
+        Charts.ChartHtml.ResetSession();
         Metrics.Clear();
         Seeds.Set(seed);
         var version = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3) ?? "?";

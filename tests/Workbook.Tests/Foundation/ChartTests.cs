@@ -166,18 +166,22 @@ public sealed class ChartTests
         var figure = Plot.Grid("Small multiples", 2,
             Plot.Line("lr 0.1", "step", "loss", Series.Of("a", new[] { 1.0, 0.5 })),
             Plot.Line("lr 0.01", "step", "loss (x100)", Series.Of("b", new[] { 2.0, 1.0 })),
-            Plot.Bar("final", "run", "loss", new[] { "a", "b" }, ("final", new[] { 0.5, 1.0 })));
+            Plot.Bar("final", "run", "loss", new[] { "a", "b" }, ("final", new[] { 0.5, 1.0 }), ("best", new[] { 0.4, 0.9 })),
+            Plot.Histogram("returns", "return", ("returns", new[] { 1.0, 2.0 }), ("baseline", new[] { 1.5, 1.0 })));
         var json = Parse(figure);
 
         Assert.Equal("Small multiples", json["layout"]!["title"]!["text"]!.GetValue<string>());
         Assert.Equal(2, json["layout"]!["grid"]!["rows"]!.GetValue<int>());
         Assert.Equal(2, json["layout"]!["grid"]!["columns"]!.GetValue<int>());
         var panelTitles = json["layout"]!["annotations"]!.AsArray().Select(a => a!["text"]!.GetValue<string>());
-        Assert.Equal(new[] { "lr 0.1", "lr 0.01", "final" }, panelTitles);
+        Assert.Equal(new[] { "lr 0.1", "lr 0.01", "final", "returns" }, panelTitles);
+        // One bar mode per figure: grouped bars win over overlaid histograms, so no bar hides another.
+        Assert.Equal("group", json["layout"]!["barmode"]!.GetValue<string>());
         Assert.Equal("loss (x100)", json["layout"]!["yaxis2"]!["title"]!["text"]!.GetValue<string>());
         Assert.Equal("run", json["layout"]!["xaxis3"]!["title"]!["text"]!.GetValue<string>());
         var traces = Traces(json);
-        Assert.Equal(3, traces.Count);
+        Assert.Equal(6, traces.Count);
+        Assert.Equal(6, figure.TraceCount);
         Assert.Equal("x2", traces[1]!["xaxis"]!.GetValue<string>());
         Assert.Equal(new[] { 2.0, 1.0 }, Doubles(traces[1]!["y"]));
     }

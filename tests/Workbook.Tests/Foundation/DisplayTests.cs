@@ -116,6 +116,14 @@ public sealed class DisplayTests
     }
 
     [Fact]
+    public void NotebookSessionShowsItsOneLineSummary()
+    {
+        var session = new Workbook.Notebooks.NotebookSession(7, "test-host", "0.107.0", 2);
+        Assert.Equal("Workbook ready: seed 7, host test-host, TorchSharp 0.107.0, 2 CPU threads", Plain(session));
+        Assert.Contains("<code>Workbook ready: seed 7", Html(session));
+    }
+
+    [Fact]
     public void RegisterAgainAfterAResetRestoresTheFormatters()
     {
         Formatter.ResetToDefault();

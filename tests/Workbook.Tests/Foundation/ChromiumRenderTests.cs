@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Workbook.Charts;
+
+namespace Workbook.Tests.Foundation;
+
+/// <summary>
+/// Draws charts in headless Chromium from a local file with networking off, proving the inlined
+/// plotly.js really renders them offline (plotly.js builds the chart's SVG in the page).
+/// </summary>
+[Collection(GlobalStateCollection.Name)]
+public sealed class ChromiumRenderTests
+{
+    [Fact]
+    public void TwoChartsOnOnePageRenderOfflineInHeadlessChromium()
+    {
+        var line = Plot.Line("Rendered loss", "training step", "cross-entropy", Series.Of("train", new[] { 2.0, 1.0, 0.5, 0.25 }));
+        var heatmap = Plot.Heatmap("Rendered attention", new double[,] { { 0.9, 0.1 }, { 0.3, 0.7 } }, new[] { "le", "chat" }, new[] { "the", "cat" });
+        var directory = Directory.CreateTempSubdirectory("workbook-render-");
+        try
+        {
+            var page = Path.Combine(directory.FullName, "charts.html");
+            // As in a notebook session: the first chart carries plotly.js, the second draws with it.
+            ChartHtml.ResetSession();
+            var first = ChartHtml.NotebookFragment(line);
+            var second = ChartHtml.NotebookFragment(heatmap);
+            Assert.Contains("plotly.js v" + ChartHtml.PlotlyVersion, first);
+            Assert.DoesNotContain("plotly.js v", second);
+            Assert.True(second.Length < 20_000, $"the second chart of a session is {second.Length} characters: plotly.js must not be inlined again");
+            File.WriteAllText(page, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + first + second + "</body></html>");
+
+            var dom = Chromium.DumpDom(page, Path.Combine(directory.FullName, "profile"));
+
+            Assert.Equal(2, Regex.Matches(dom, "class=\"[^\"]*js-plotly-plot").Count);
+            Assert.Contains("main-svg", dom);
+            Assert.Contains(">Rendered loss<", dom);
+            Assert.Contains(">cross-entropy<", dom);
+            Assert.Contains(">Rendered attention<", dom);
+            Assert.Contains(">chat<", dom);                               // a heatmap row label drawn as a tick
+            Assert.Matches("class=\"[^\"]*js-line[^\"]*\"[^>]*d=\"M", dom); // the loss curve's SVG path
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
+
+/// <summary>Runs the Debian chromium headless with the flags this machine needs.</summary>
+internal static class Chromium
+{
+    public static string Executable =>
+        new[] { Environment.GetEnvironmentVariable("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }
+            .FirstOrDefault(p => !string.IsNullOrEmpty(p) && File.Exists(p))
+        ?? throw new InvalidOperationException(
+            "Chromium is needed to check that charts render offline, and none was found (looked at $CHROMIUM, /usr/bin/chromium, " +
+            "/usr/bin/chromium-browser, /usr/bin/google-chrome). Install it: sudo apt-get update && sudo apt-get install -y chromium");
+
+    public static string DumpDom(string htmlFile, string profileDirectory)
+    {
+        Directory.CreateDirectory(profileDirectory);
+        var start = new ProcessStartInfo(Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+                 {
+                     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", $"--user-data-dir={profileDirectory}",
+                     "--window-size=1000,800", "--dump-dom", new Uri(htmlFile).AbsoluteUri,
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(120)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"chromium did not finish rendering {htmlFile} within 120 s");
+        }
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"chromium exited with {process.ExitCode}: {stderr.Result}");
+        }
+        return stdout.Result;
+    }
+}
