@@ -18,6 +18,8 @@ public static class Commands
               passed, 1 when one failed (a cell error, a time limit, a missed claim), 2 on a usage error.
           workbook check [paths...]
               Checks the notebooks' format, directives and claims without running them.
+          workbook data [--out DIR]
+              Writes the workbook's generated data sets (default: the repository's data/ folder).
         """;
 
     /// <summary>Dispatches <paramref name="args"/>; returns the exit code.</summary>
@@ -34,6 +36,7 @@ public static class Commands
             {
                 "run" => await Run(args[1..], output, error, workerAssembly).ConfigureAwait(false),
                 "check" => Check(args[1..], output, error),
+                "data" => Data(args[1..], output),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -46,6 +49,22 @@ public static class Commands
     }
 
     private sealed class UsageException(string message) : Exception(message);
+
+    private static int Data(string[] args, TextWriter output)
+    {
+        string? folder = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            folder = args[i] == "--out" && i + 1 < args.Length ? args[++i] : throw new UsageException($"unknown argument '{args[i]}' for data");
+        }
+        var root = RepositoryRoot.Find();
+        var target = Path.GetFullPath(folder ?? Path.Combine(root, "data"));
+        foreach (var file in Workbook.Data.DataSets.WriteAll(target))
+        {
+            output.WriteLine($"wrote {Relative(file, root)}");
+        }
+        return 0;
+    }
 
     private static async Task<int> Run(string[] args, TextWriter output, TextWriter error, string? workerAssembly)
     {
@@ -108,6 +127,8 @@ public static class Commands
             WorkerAssembly = workerAssembly,
         };
         var results = new List<NotebookRunResult>();
+        // On a terminal, show the running cell and overwrite it with its result.
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         for (var n = 0; n < notebooks.Count; n++)
         {
             var notebook = notebooks[n];
@@ -117,10 +138,15 @@ public static class Commands
             {
                 Progress = p =>
                 {
+                    var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
                     if (p.Seconds is { } s)
                     {
-                        var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
-                        output.WriteLine($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
+                        output.WriteLine($"{(interactive ? "\r" : "")}    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
+                        output.Flush();
+                    }
+                    else if (interactive)
+                    {
+                        output.Write($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  running...");
                         output.Flush();
                     }
                 },

@@ -105,7 +105,7 @@ public sealed class NotebookRunResult
 }
 
 /// <summary>
-/// Runs a notebook in a worker process (<c>dotnet workbook.dll worker</c>), one at a time: the
+/// Runs a notebook in a worker process (<c>dotnet Workbook.Engine.dll worker</c>), one at a time: the
 /// worker executes the cells, this side enforces the time limits (killing the worker's process tree),
 /// builds the executed notebook and checks the notebook's claims.
 /// </summary>
@@ -186,6 +186,7 @@ public static class NotebookRunner
         }
         var request = new JsonObject
         {
+            ["parent"] = Environment.ProcessId,
             ["notebook"] = path,
             ["nugetCache"] = options.NugetCache,
             ["cells"] = requestCells,
@@ -304,8 +305,16 @@ public static class NotebookRunner
                 {
                     messages.Writer.TryWrite((null, line[..marker], "stdout"));
                 }
-                var json = JsonNode.Parse(line[(marker + NotebookWorker.Marker.Length)..], documentOptions: default)!.AsObject();
-                messages.Writer.TryWrite((json, null, "stdout"));
+                JsonObject? json = null;
+                try
+                {
+                    json = JsonNode.Parse(line[(marker + NotebookWorker.Marker.Length)..]) as JsonObject;
+                }
+                catch (JsonException)
+                {
+                    // not a protocol line after all: native output that happened to contain the marker
+                }
+                messages.Writer.TryWrite(json is null ? (null, line[marker..] + "\n", "stdout") : (json, null, "stdout"));
             }
         });
         var readStderr = Task.Run(async () =>
@@ -521,6 +530,11 @@ public static class NotebookRunner
         }
         if (injectedCell is not null && parametersCell is not null)
         {
+            // Cell ids exist from nbformat 4.5 on; an older notebook's cells must not get one.
+            if (executed["nbformat_minor"] is JsonValue minor && minor.TryGetValue<int>(out var m) && m < 5)
+            {
+                injectedCell.Remove("id");
+            }
             cells.Insert(parametersCell.Number, injectedCell);
         }
         if (executed["metadata"] is not JsonObject metadata)

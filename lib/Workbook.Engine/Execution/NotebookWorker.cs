@@ -25,6 +25,7 @@ public static class NotebookWorker
     public static async Task<int> RunAsync()
     {
         var protocol = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+        var warmUp = Task.Run(ScriptSession.WarmUpAsync);
         var requestLine = await Console.In.ReadLineAsync().ConfigureAwait(false);
         Console.SetIn(TextReader.Null);
         if (requestLine is null)
@@ -33,6 +34,10 @@ public static class NotebookWorker
             return 2;
         }
         var request = JsonNode.Parse(requestLine)!.AsObject();
+        if (request["parent"]?.GetValue<int>() is { } parent)
+        {
+            WatchParent(parent);
+        }
         var sink = new ProtocolSink(protocol);
         var stdout = new StreamCapture("stdout", sink.Stream);
         var stderr = new StreamCapture("stderr", sink.Stream);
@@ -40,6 +45,14 @@ public static class NotebookWorker
         Console.SetError(stderr);
         try
         {
+            try
+            {
+                await warmUp.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Only a warm-up: the first cell reports any real problem.
+            }
             var session = new ScriptSession(request["notebook"]!.GetValue<string>(), sink, request["nugetCache"]?.GetValue<string>())
             {
                 BeforeDisplay = () =>
@@ -101,6 +114,29 @@ public static class NotebookWorker
         stderr.Flush();
         sink.Send(new JsonObject { ["event"] = "done" });
         return 0;
+    }
+
+    // A worker whose controller died (a killed test run, a closed terminal) must not run on: a
+    // runaway cell would otherwise keep a core busy forever.
+    private static void WatchParent(int parentId)
+    {
+        System.Diagnostics.Process parent;
+        try
+        {
+            parent = System.Diagnostics.Process.GetProcessById(parentId);
+        }
+        catch (ArgumentException)
+        {
+            Environment.Exit(4);
+            return;
+        }
+        var thread = new Thread(() =>
+        {
+            parent.WaitForExit();
+            Environment.Exit(4);
+        })
+        { IsBackground = true, Name = "workbook parent watch" };
+        thread.Start();
     }
 
     private static JsonObject CellEnd(int number, bool injected, CellOutcome outcome) => new()

@@ -137,8 +137,11 @@ public sealed class ScriptSession
                 var full = Path.GetFullPath(path, notebookDirectory);
                 if (!File.Exists(full))
                 {
+                    var hint = string.Equals(Path.GetFileName(full), "Workbook.dll", StringComparison.OrdinalIgnoreCase)
+                        ? "; build the workbook library first: dotnet build lib/Workbook"
+                        : "";
                     return Fail(clock, name, line, "FileNotFoundException",
-                        $"#r \"{path}\": assembly file not found (looked for {full})", Array.Empty<string>());
+                        $"#r \"{path}\": assembly file not found (looked for {full}){hint}", Array.Empty<string>());
                 }
                 AssemblyResolution.AddDirectory(Path.GetDirectoryName(full)!);
             }
@@ -303,12 +306,39 @@ public sealed class ScriptSession
             {
                 throw new ArgumentException($"parameter '{name}': \"{text}\" is not a member of {TypeName(underlying)} ({string.Join(", ", Enum.GetNames(underlying))})");
             }
-            return $"global::{TypeName(underlying)}.{value}";
+            return $"{SourceTypeName(underlying)}.{value}";
         }
         throw new ArgumentException($"parameter '{name}' has type {TypeName(type)}; only int, long, double, float, decimal, bool, string and enums can be set from the command line");
     }
 
     private static string TypeName(Type type) => (type.FullName ?? type.Name).Replace('+', '.');
+
+    // How C# in a later cell names the type: a type declared in a notebook cell is nested in the
+    // cell's submission class ("Submission#0+Mode") and is named by its simple name.
+    private static string SourceTypeName(Type type)
+    {
+        var names = new List<string>();
+        for (var current = type; current is not null; current = current.DeclaringType)
+        {
+            if (current.Name.StartsWith("Submission#", StringComparison.Ordinal))
+            {
+                return string.Join(".", names.AsEnumerable().Reverse());
+            }
+            names.Add(current.Name);
+        }
+        return "global::" + TypeName(type);
+    }
+
+    /// <summary>
+    /// Compiles and runs a throwaway script so that the first cell does not pay for Roslyn's warm-up
+    /// (and a cell time limit measures the cell, not the compiler's start).
+    /// </summary>
+    public static async Task WarmUpAsync()
+    {
+        var options = ScriptOptions.Default.WithReferences(DefaultReferenceNames).WithImports(DefaultImports);
+        var state = await CSharpScript.RunAsync<object>("var warm = new List<int> { 1 }.Select(x => x + 1).Sum();", options).ConfigureAwait(false);
+        await state.ContinueWithAsync<object>("warm + 1", options).ConfigureAwait(false);
+    }
 
     private void Display(object? value, string[] mimeTypes)
     {
@@ -390,10 +420,14 @@ public sealed class ScriptSession
         }
     }
 
+    // The line reported is the innermost frame in the failing cell; when that frame was called from
+    // another line of the cell, or the exception came from code defined in an earlier cell, the
+    // origin says so ("thrown at cell 3, line 5", "called from line 9").
     private (int? Line, string? Origin) LocateException(Exception exception, int cellNumber)
     {
         var own = CellPath(cellNumber);
         int? line = null;
+        int? outerLine = null;
         string? origin = null;
         var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
         var prefix = notebookPath + "#cell";
@@ -407,12 +441,17 @@ public sealed class ScriptSession
             if (file == own)
             {
                 line ??= frame.GetFileLineNumber();
+                outerLine = frame.GetFileLineNumber();
             }
             else if (origin is null && line is null && file.StartsWith(prefix, StringComparison.Ordinal))
             {
                 var number = file[prefix.Length..].Replace(".csx", "");
                 origin = $"cell {number}, line {frame.GetFileLineNumber()}";
             }
+        }
+        if (origin is null && outerLine is not null && outerLine != line)
+        {
+            origin = $"line {line}, called from line {outerLine}";
         }
         return (line, origin);
     }

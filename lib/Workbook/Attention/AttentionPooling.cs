@@ -68,11 +68,13 @@ public static class DotProductAttention
     }
 
     /// <summary>
-    /// The same computation, context only, written for speed: the scale is folded into the query before the product
-    /// (<c>baddbmm</c>/<c>matmul</c>), the mask is applied in place and, without autograd, the softmax is done in place
-    /// on the score buffer. A fully masked row gives zeros, as in <see cref="Masks.MaskedSoftmax"/>.
+    /// The same computation, context only, written for speed. The scale is folded into the query before the product
+    /// (one multiply of [.., Tq, d] instead of one of [.., Tq, Tk]); without autograd the queries are processed in
+    /// blocks of rows so that each block's scores stay small (about <paramref name="blockElements"/> numbers, reused by the
+    /// allocator instead of fresh pages), and the mask is applied in place on that block.
+    /// A fully masked row gives zeros, as in <see cref="Masks.MaskedSoftmax"/>.
     /// </summary>
-    public static Tensor Context(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false)
+    public static Tensor Context(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, long blockElements = 1 << 20)
     {
         Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         Shapes.CheckKeysValues(keys, values);
@@ -80,28 +82,39 @@ public static class DotProductAttention
         var factor = 1.0 / Math.Sqrt(queries.shape[^1]);
         var mask = causal ? Masks.Combine(keep, Masks.Causal(queries.shape[^2], keys.shape[^2]).to(queries.device)) : keep;
         Shapes.CheckMask(mask, ScoreShape(queries, keys));
-        var scores = (queries * factor).matmul(keys.transpose(-2, -1)); // [..., Tq, Tk]
-        Tensor weights;
-        var inPlace = !(is_grad_enabled() && (queries.requires_grad || keys.requires_grad || values.requires_grad));
-        if (mask is not null)
+        var scaledQueries = queries * factor;                               // [..., Tq, d]
+        var keysT = keys.transpose(-2, -1);                                 // [..., d, Tk]
+        var needsGrad = is_grad_enabled() && (queries.requires_grad || keys.requires_grad || values.requires_grad);
+        if (needsGrad)
         {
-            var dropped = mask.logical_not();
-            if (inPlace)
-            {
-                scores.masked_fill_(dropped, double.NegativeInfinity);
-                weights = SoftmaxInPlace(scores);                   // [..., Tq, Tk]
-                weights.nan_to_num_(0.0);                           // fully masked rows: NaN -> 0
-            }
-            else
-            {
-                weights = Masks.MaskedSoftmax(scores, mask);
-            }
+            var weights = Masks.MaskedSoftmax(scaledQueries.matmul(keysT), mask); // [..., Tq, Tk]
+            return weights.matmul(values).MoveToOuterDisposeScope();        // [..., Tq, Dv]
         }
-        else
+
+        long tq = queries.shape[^2], tk = keys.shape[^2];
+        var perRow = Math.Max(1L, queries.NumberOfElements / queries.shape[^1] / tq * tk); // scores per query row (all batch dims)
+        var rows = Math.Clamp(blockElements / perRow, 1L, tq);
+        var blocks = new List<Tensor>();
+        for (long start = 0; start < tq; start += rows)
         {
-            weights = inPlace ? SoftmaxInPlace(scores) : scores.softmax(-1);
+            using var blockScope = NewDisposeScope();                          // frees this block's scores before the next
+            var count = Math.Min(rows, tq - start);
+            var scores = scaledQueries.narrow(-2, start, count).matmul(keysT);   // [..., rows, Tk]
+            if (mask is not null)
+            {
+                var blockMask = mask.dim() >= 2 && mask.shape[^2] > 1 ? mask.narrow(-2, start, count) : mask;
+                scores.masked_fill_(blockMask.logical_not(), double.NegativeInfinity);
+            }
+            var weights = scores.softmax(-1);                                 // [..., rows, Tk] (one fused kernel; the
+                                                                              // block buffer is reused by the allocator)
+            if (mask is not null)
+            {
+                weights.nan_to_num_(0.0);                                     // fully masked rows: NaN -> 0
+            }
+            blocks.Add(weights.matmul(values).MoveToOuterDisposeScope());     // [..., rows, Dv]
         }
-        return weights.matmul(values).MoveToOuterDisposeScope();    // [..., Tq, Dv]
+        var context = blocks.Count == 1 ? blocks[0] : cat(blocks, -2);        // [..., Tq, Dv]
+        return context.MoveToOuterDisposeScope();
     }
 
     private static long[] ScoreShape(Tensor queries, Tensor keys)
@@ -111,12 +124,4 @@ public static class DotProductAttention
         return shape;
     }
 
-    // exp(x - max) / sum, reusing x's buffer (no autograd).
-    private static Tensor SoftmaxInPlace(Tensor scores)
-    {
-        var max = scores.amax(new long[] { -1 }, keepdim: true);     // [..., Tq, 1]
-        scores.sub_(max).exp_();
-        var sum = scores.sum(-1, keepdim: true);                     // [..., Tq, 1]
-        return scores.div_(sum);
-    }
 }

@@ -58,6 +58,29 @@ public sealed class TorchEquivalenceTests
     }
 
     [Fact]
+    public void BlockedFastPathEqualsTorchWithMasksAndGivesZerosForFullyMaskedRows()
+    {
+        manual_seed(16);
+        using var q = Random64(3, 2, 9, 8);                                   // [B, H, Tq, d]
+        using var k = Random64(3, 2, 9, 8);
+        using var v = Random64(3, 2, 9, 4);
+        using var padding = Masks.Padding(new long[] { 9, 4, 6 }, 9).unsqueeze(1); // [B, 1, 1, Tk]
+        using var both = Masks.Combine(padding, Masks.Causal(9, 9))!;         // [B, 1, Tq, Tk]
+        using var noGrad = no_grad();
+        foreach (var mask in new Tensor?[] { null, padding, both })
+        {
+            using var expected = nn.functional.scaled_dot_product_attention(q, k, v, mask);
+            using var blocked = DotProductAttention.Context(q, k, v, mask, blockElements: 40);  // blocks of 2 query rows
+            Close(expected, blocked, Tolerance);
+        }
+        using var none = Masks.Padding(new long[] { 9, 0, 6 }, 9).unsqueeze(1); // sequence 1: nothing to attend to
+        using var zerosRow = DotProductAttention.Context(q, k, v, none, blockElements: 40);
+        Assert.Equal(0.0, zerosRow[1].abs().max().item<double>());
+        using var reference = DotProductAttention.Attend(q, k, v, none);
+        Close(reference.Context, zerosRow, Tolerance);
+    }
+
+    [Fact]
     public void ScaledDotProductAttentionGradientsEqualTorch()
     {
         manual_seed(13);

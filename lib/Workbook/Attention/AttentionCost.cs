@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Workbook.Attention;
+
+/// <summary>Cost of one scaled dot-product attention call at sequence length n.</summary>
+/// <param name="Length">n (queries = keys).</param>
+/// <param name="CpuMilliseconds">CPU time of the calling thread, least of the repeats (robust on a shared machine).</param>
+/// <param name="WallMilliseconds">wall-clock time, least of the repeats.</param>
+/// <param name="WeightBytes">size of the attention-weight tensor [B, H, n, n] the call materialises.</param>
+public sealed record AttentionCostPoint(long Length, double CpuMilliseconds, double WallMilliseconds, long WeightBytes);
+
+/// <summary>
+/// Measures the O(n²) cost of attention (Notes §6.7.4.1): every query scores every key, so one call builds
+/// B·H·n² weights. Time is taken as the calling thread's CPU time (Linux CLOCK_THREAD_CPUTIME_ID; wall time elsewhere)
+/// so that other programs on the machine do not distort it; run with <c>torch.set_num_threads(1)</c> so that all the
+/// work happens on this thread.
+/// </summary>
+public static class AttentionCost
+{
+    /// <summary>Times <see cref="DotProductAttention.Attend"/> on random [batch, heads, n, headDim] inputs.</summary>
+    public static AttentionCostPoint Measure(long length, long batch = 1, long heads = 2, long headDim = 16, int repeats = 5)
+    {
+        KeepFreedMemory();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var qkv = randn(batch, heads, length, headDim);                       // [B, H, n, d]
+        DotProductAttention.Attend(qkv, qkv, qkv).Dispose();                  // warm-up
+        double bestCpu = double.MaxValue, bestWall = double.MaxValue;
+        long weightBytes = 0;
+        for (var repeat = 0; repeat < repeats; repeat++)
+        {
+            var cpuStart = ThreadCpuMilliseconds();
+            var watch = Stopwatch.StartNew();
+            using var result = DotProductAttention.Attend(qkv, qkv, qkv);
+            var wall = watch.Elapsed.TotalMilliseconds;
+            var cpu = ThreadCpuMilliseconds() - cpuStart;
+            bestWall = Math.Min(bestWall, wall);
+            bestCpu = Math.Min(bestCpu, double.IsNaN(cpu) ? wall : cpu);
+            weightBytes = result.Weights.NumberOfElements * result.Weights.ElementSize;
+        }
+        return new AttentionCostPoint(length, bestCpu, bestWall, weightBytes);
+    }
+
+    /// <summary>Least-squares slope of log y against log x: the p in y ∝ x^p.</summary>
+    public static double FitExponent(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    {
+        if (x.Count != y.Count || x.Count < 2)
+        {
+            throw new ArgumentException($"need at least two (x, y) pairs of equal count, got {x.Count} x and {y.Count} y.");
+        }
+        var lx = x.Select(v => Math.Log(v)).ToArray();
+        var ly = y.Select(v => Math.Log(v)).ToArray();
+        double mx = lx.Average(), my = ly.Average();
+        return lx.Zip(ly).Sum(p => (p.First - mx) * (p.Second - my)) / lx.Sum(v => (v - mx) * (v - mx));
+    }
+
+    private const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID on Linux
+    private const int MallocTrimThreshold = -1; // M_TRIM_THRESHOLD
+    private const int MallocMmapThreshold = -3; // M_MMAP_THRESHOLD
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    private static extern int MallocOption(int parameter, int value);
+
+    /// <summary>
+    /// Asks glibc to keep freed blocks of up to 32 MiB in the heap for reuse instead of returning them to the system.
+    /// Otherwise whether a buffer of a given size is mapped afresh (and page-faulted in again) on every call depends on
+    /// glibc's adaptive thresholds, which makes timings jump between sizes. Linux only; a no-op elsewhere.
+    /// </summary>
+    public static void KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            MallocOption(MallocMmapThreshold, 32 * 1024 * 1024);
+            MallocOption(MallocTrimThreshold, 1024 * 1024 * 1024);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    /// <summary>CPU time of the calling thread in ms, or NaN where it cannot be read.</summary>
+    public static double ThreadCpuMilliseconds()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return double.NaN;
+        }
+        try
+        {
+            return ClockGetTime(ClockThreadCpuTime, out var t) == 0 ? t.Seconds * 1e3 + t.Nanoseconds / 1e6 : double.NaN;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return double.NaN;
+        }
+    }
+}

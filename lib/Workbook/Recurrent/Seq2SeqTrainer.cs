@@ -1,0 +1,126 @@
+using TorchSharp;
+using Workbook.Data.Sequences;
+using static TorchSharp.torch;
+
+namespace Workbook.Recurrent;
+
+/// <summary>Training settings for <see cref="Seq2SeqTrainer.Train"/>.</summary>
+/// <param name="Steps">optimizer steps (one mini-batch each).</param>
+/// <param name="BatchSize">examples per mini-batch.</param>
+/// <param name="LearningRate">Adam's learning rate.</param>
+/// <param name="ClipNorm">gradient norm bound (<see cref="GradientClipping.ClipByNorm"/>); 0 turns clipping off.</param>
+/// <param name="Schedule">probability of feeding the ground truth; null = teacher forcing.</param>
+/// <param name="Seed">seed of the mini-batch order and of the scheduled-sampling coin flips.</param>
+public sealed record Seq2SeqTraining(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null, int Seed = 0);
+
+/// <summary>Loss and truth-feeding probability at every training step.</summary>
+public sealed record TrainingHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities);
+
+/// <summary>The training loop and the evaluations used by the sequence-to-sequence notebooks.</summary>
+public static class Seq2SeqTrainer
+{
+    /// <summary>Adam on mini-batches drawn at random from <paramref name="train"/>, clipping, scheduled sampling.</summary>
+    public static TrainingHistory Train(Seq2Seq model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTraining options)
+    {
+        if (train.Count == 0)
+        {
+            throw new ArgumentException("The training set is empty.", nameof(train));
+        }
+        if (options.Steps < 1 || options.BatchSize < 1)
+        {
+            throw new ArgumentException($"Steps and BatchSize must be >= 1, got Steps = {options.Steps}, BatchSize = {options.BatchSize}.", nameof(options));
+        }
+        var schedule = options.Schedule ?? new TeacherForcingSchedule.Constant(1.0);
+        var random = new Random(options.Seed);
+        using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
+        var losses = new List<double>(options.Steps);
+        var probabilities = new List<double>(options.Steps);
+        model.train();
+        for (var step = 0; step < options.Steps; step++)
+        {
+            using var scope = NewDisposeScope();
+            var examples = Enumerable.Range(0, Math.Min(options.BatchSize, train.Count)).Select(_ => train[random.Next(train.Count)]).ToArray();
+            var batch = Seq2SeqBatch.From(examples, source, target);
+            var p = schedule.TruthProbability(step, options.Steps);
+            optimizer.zero_grad();
+            var loss = model.Loss(batch, p, random);
+            loss.backward();
+            if (options.ClipNorm > 0)
+            {
+                GradientClipping.ClipByNorm(model.parameters(), options.ClipNorm);
+            }
+            optimizer.step();
+            losses.Add(loss.ToDouble());
+            probabilities.Add(p);
+        }
+        model.eval();
+        return new TrainingHistory(losses, probabilities);
+    }
+
+    /// <summary>Greedy outputs for every example (batched), as target tokens.</summary>
+    public static IReadOnlyList<string[]> GreedyOutputs(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target, int batchSize = 256)
+    {
+        var outputs = new List<string[]>(examples.Count);
+        for (var start = 0; start < examples.Count; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            var chunk = examples.Skip(start).Take(batchSize).ToArray();
+            var batch = Seq2SeqBatch.From(chunk, source, target);
+            var maxLength = (int)batch.Target.shape[1] + 2;
+            var (tokens, _) = model.Greedy(batch.Source, batch.SourceLengths, maxLength);
+            outputs.AddRange(tokens.Select(target.Decode));
+        }
+        return outputs;
+    }
+
+    /// <summary>Share of examples whose greedy output equals the target exactly.</summary>
+    public static double GreedyAccuracy(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target)
+    {
+        var outputs = GreedyOutputs(model, examples, source, target);
+        return examples.Zip(outputs).Count(p => p.First.Target.SequenceEqual(p.Second)) / (double)Math.Max(1, examples.Count);
+    }
+
+    /// <summary>Beam-search results for every example (one at a time).</summary>
+    public static IReadOnlyList<BeamResult> BeamOutputs(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, int beamWidth, double lengthNormalization = 1.0, int extraLength = 2)
+    {
+        var results = new List<BeamResult>(examples.Count);
+        foreach (var example in examples)
+        {
+            using var scope = NewDisposeScope();
+            var decoder = model.StepDecoder(source.Encode(example.Source));
+            results.Add(Decoding.BeamSearch(decoder, beamWidth, example.Target.Count + extraLength, lengthNormalization));
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Per-token accuracy when the decoder is fed the ground truth (teacher forcing) and when it is fed its own
+    /// predictions (free running, greedy); their gap measures exposure bias (Notes §6.3.2).
+    /// </summary>
+    public static (double TeacherForced, double FreeRunning) TokenAccuracies(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var batch = Seq2SeqBatch.From(examples, source, target);
+        var real = batch.Target.ne(Vocabulary.Pad);                                            // [batch, time]
+        var forced = model.Logits(batch, 1.0, null).argmax(2);                                 // [batch, time]
+        var forcedAccuracy = forced.eq(batch.Target).logical_and(real).sum().ToDouble() / real.sum().ToDouble();
+        var (tokens, _) = model.Greedy(batch.Source, batch.SourceLengths, (int)batch.Target.shape[1]);
+        long correct = 0, total = 0;
+        var targets = batch.Target.data<long>().ToArray();
+        var time = (int)batch.Target.shape[1];
+        for (var b = 0; b < tokens.Length; b++)
+        {
+            var withEnd = tokens[b].Append(Vocabulary.End).ToArray();
+            for (var t = 0; t < time && targets[b * time + t] != Vocabulary.Pad; t++)
+            {
+                total++;
+                if (t < withEnd.Length && withEnd[t] == targets[b * time + t])
+                {
+                    correct++;
+                }
+            }
+        }
+        return (forcedAccuracy, correct / (double)total);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using TorchSharp;
+using Workbook.Rl.Environments;
+using static TorchSharp.torch;
+
+namespace Workbook.Rl.Algorithms;
+
+/// <summary>Advantage actor-critic hyperparameters (one gradient step per rollout of N × T steps).</summary>
+public sealed record A2cConfig(
+    long TotalSteps = 60_000,
+    int Environments = 8,
+    int StepsPerRollout = 16,
+    double LearningRate = 1e-3,
+    double Gamma = 0.99,
+    double Lambda = 0.95,
+    double EntropyCoefficient = 0.01,
+    double ValueCoefficient = 0.5,
+    double MaxGradNorm = 0.5,
+    bool NormalizeAdvantages = true,
+    bool NormalizeObservations = false,
+    int[]? Hidden = null,
+    double InitialLogStd = 0.0,
+    double RewardScale = 1.0,
+    int Seed = 0);
+
+/// <summary>
+/// Advantage actor-critic, synchronous (A2C; Notes §7.4 and A, Q4-Q5): the critic V_φ replaces Monte
+/// Carlo returns with bootstrapped GAE(λ) advantages, so the actor can learn from short rollouts of
+/// N parallel environments instead of whole episodes:
+/// <code>
+/// Â_t = Σ_l (γλ)^l δ_{t+l},  δ_t = r_t + γ V(s_{t+1}) − V(s_t)
+/// L = −E[log π_θ(a_t|s_t) Â_t] + c_v E[(V_φ(s_t) − (Â_t + V(s_t)))²]/2 − β E[H(π_θ(·|s_t))]
+/// </code>
+/// λ trades bias (λ = 0: trust the critic) against variance (λ = 1: Monte Carlo); β is the entropy weight.
+/// </summary>
+public static class A2c
+{
+    public static TrainingResult Train(IVectorEnvironment environment, A2cConfig config)
+    {
+        if (environment.Count != config.Environments)
+        {
+            throw new ArgumentException($"A2cConfig.Environments is {config.Environments} but the environment has {environment.Count} copies.", nameof(environment));
+        }
+        manual_seed(config.Seed);
+        var clock = Stopwatch.StartNew();
+        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
+        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var parameters = policy.parameters().Concat(value.parameters()).ToArray();
+        var optimizer = optim.Adam(parameters, config.LearningRate);
+        var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
+        var log = new TrainingLog();
+        var updates = (int)(config.TotalSteps / (config.Environments * config.StepsPerRollout));
+
+        for (var update = 0; update < updates; update++)
+        {
+            // 1. A short rollout and its GAE(λ) advantages.
+            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
+            buffer.ComputeAdvantages(config.Gamma, config.Lambda);
+            using var scope = NewDisposeScope();
+            var advantages = config.NormalizeAdvantages ? Training.Normalize(buffer.Advantages!) : buffer.Advantages!;
+
+            // 2. One step on actor loss + critic loss − entropy bonus.
+            var distribution = policy.call(buffer.Observations);
+            var policyLoss = -(distribution.LogProb(buffer.Actions) * advantages).mean();
+            var entropy = distribution.Entropy().mean();
+            var valueError = value.call(buffer.Observations) - buffer.ValueTargets!;
+            var valueLoss = 0.5 * (valueError * valueError).mean();
+            var loss = policyLoss + config.ValueCoefficient * valueLoss - config.EntropyCoefficient * entropy;
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, config.MaxGradNorm);
+            optimizer.step();
+
+            double kl;
+            using (no_grad())
+            {
+                kl = policy.call(buffer.Observations).KlFrom(distribution.Detach()).mean().item<float>();
+            }
+            var episodes = collector.TakeCompletedEpisodes();
+            log.Add(("step", collector.TotalSteps), ("episode_return", Training.MeanReturn(episodes)), ("episodes", episodes.Count),
+                ("policy_loss", policyLoss.item<float>()), ("value_loss", valueLoss.item<float>()), ("kl", kl),
+                ("entropy", entropy.item<float>()), ("wall_seconds", clock.Elapsed.TotalSeconds));
+        }
+        return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
+    }
+}

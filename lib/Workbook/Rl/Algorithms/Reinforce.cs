@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using TorchSharp;
+using Workbook.Rl.Environments;
+using static TorchSharp.torch;
+
+namespace Workbook.Rl.Algorithms;
+
+/// <summary>How REINFORCE weights ∇ log π(a_t|s_t) (Notes §7.3.2-7.3.4).</summary>
+public enum ReinforceEstimator
+{
+    /// <summary>Every step of an episode weighted by the whole return r(τ) (Notes §7.3.2).</summary>
+    Vanilla,
+    /// <summary>Step t weighted by the reward-to-go Q̂_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'} (causality, Notes §7.3.4.1).</summary>
+    RewardToGo,
+    /// <summary>Step t weighted by Q̂_t − V_φ(s_t), V_φ a value network fitted to Q̂ (baseline, Notes §7.3.4.2).</summary>
+    RewardToGoWithBaseline,
+}
+
+/// <summary>REINFORCE hyperparameters: a batch is one complete episode in each of <see cref="Episodes"/> environments.</summary>
+public sealed record ReinforceConfig(
+    ReinforceEstimator Estimator = ReinforceEstimator.RewardToGoWithBaseline,
+    int Iterations = 60,
+    int Episodes = 8,
+    double LearningRate = 3e-3,
+    double ValueLearningRate = 1e-2,
+    int ValueSteps = 20,
+    double Gamma = 0.99,
+    int[]? Hidden = null,
+    double InitialLogStd = 0.0,
+    int Seed = 0);
+
+/// <summary>
+/// REINFORCE (Williams 1992; Notes §7.3): sample N episodes with π_θ, then one gradient ascent step on
+/// <code>∇J(θ) ≈ (1/N) Σ_i Σ_t ∇ log π_θ(a_it|s_it) Ψ_it</code>
+/// where Ψ is the episode's return (vanilla), the reward-to-go, or the reward-to-go minus a learned
+/// baseline. Implemented as minimising the "pseudo-loss" −(1/N) Σ log π(a|s) Ψ, whose gradient is
+/// exactly the estimate above (Ψ is a constant to autograd).
+/// </summary>
+public static class Reinforce
+{
+    public static TrainingResult Train(IVectorEnvironment environment, ReinforceConfig config)
+    {
+        if (environment.Count != config.Episodes)
+        {
+            throw new ArgumentException($"ReinforceConfig.Episodes is {config.Episodes} but the environment has {environment.Count} copies (one episode each).", nameof(environment));
+        }
+        manual_seed(config.Seed);
+        var clock = Stopwatch.StartNew();
+        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
+        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var policyOptimizer = optim.Adam(policy.parameters(), config.LearningRate);
+        var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
+        var log = new TrainingLog();
+        long steps = 0;
+
+        for (var iteration = 0; iteration < config.Iterations; iteration++)
+        {
+            using var scope = NewDisposeScope();
+            // 1. Sample N complete episodes with the current policy.
+            var batch = EpisodeCollector.Collect(environment, policy, seed: config.Seed * 100_003 + iteration * 1_009);
+            steps += batch.TotalSteps;
+            var observations = batch.ObservationTensor();   // [ΣT, obs]
+            var actions = batch.ActionTensor();             // [ΣT] or [ΣT, D]
+
+            // 2. The weights Ψ_t of the chosen estimator.
+            var weights = Weights(batch, config.Estimator, config.Gamma, value, observations);   // [ΣT]
+
+            // 3. One gradient step on −(1/N) Σ log π(a|s) Ψ.
+            var distribution = policy.call(observations);
+            var policyLoss = -(distribution.LogProb(actions) * weights).sum() / batch.Episodes.Count;
+            policyOptimizer.zero_grad();
+            policyLoss.backward();
+            policyOptimizer.step();
+
+            // 4. Fit the baseline V_φ to the rewards-to-go (regression, a few Adam steps).
+            var valueLoss = config.Estimator == ReinforceEstimator.RewardToGoWithBaseline
+                ? FitValue(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps)
+                : double.NaN;
+
+            log.Add(("step", steps), ("episode_return", batch.EpisodeReturns.Average()), ("policy_loss", policyLoss.item<float>()),
+                ("value_loss", valueLoss), ("entropy", distribution.Entropy().mean().item<float>()), ("wall_seconds", clock.Elapsed.TotalSeconds));
+        }
+        return new TrainingResult(policy, value, log, null, steps, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>Ψ_t for every step of the batch, concatenated over episodes: [ΣT].</summary>
+    public static Tensor Weights(EpisodeBatch batch, ReinforceEstimator estimator, double gamma, ValueNetwork? value, Tensor observations)
+    {
+        switch (estimator)
+        {
+            case ReinforceEstimator.Vanilla:
+                return tensor(batch.PerStep(e => Enumerable.Repeat(Returns.Total(e.Rewards, gamma), e.Length).ToArray()));
+            case ReinforceEstimator.RewardToGo:
+                return tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, gamma)));
+            default:
+                if (value is null)
+                {
+                    throw new ArgumentException("The baseline estimator needs a value network.", nameof(value));
+                }
+                using (no_grad())
+                {
+                    return tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, gamma))) - value.call(observations);
+                }
+        }
+    }
+
+    /// <summary>
+    /// One REINFORCE gradient estimate ĝ (flattened over all policy parameters) from a fresh batch of
+    /// episodes: what notebook 17 repeats to measure the estimator's variance Σ_k Var[ĝ_k].
+    /// </summary>
+    public static double[] GradientEstimate(IVectorEnvironment environment, Policy policy, ValueNetwork? value, ReinforceEstimator estimator, double gamma, int seed)
+    {
+        using var scope = NewDisposeScope();
+        var batch = EpisodeCollector.Collect(environment, policy, seed);
+        var observations = batch.ObservationTensor();
+        var weights = Weights(batch, estimator, gamma, value, observations);
+        var objective = (policy.call(observations).LogProb(batch.ActionTensor()) * weights).sum() / batch.Episodes.Count;
+        var gradients = autograd.grad(new[] { objective }, policy.parameters().ToArray());
+        return cat(gradients.Select(g => g.reshape(-1)).ToList()).data<float>().Select(v => (double)v).ToArray();
+    }
+
+    /// <summary>Total variance Σ_k Var[ĝ_k] of gradient estimates (rows = repeated estimates).</summary>
+    public static double TotalVariance(IReadOnlyList<double[]> estimates)
+    {
+        var dimension = estimates[0].Length;
+        var total = 0.0;
+        for (var k = 0; k < dimension; k++)
+        {
+            var mean = estimates.Average(e => e[k]);
+            total += estimates.Sum(e => (e[k] - mean) * (e[k] - mean)) / (estimates.Count - 1);
+        }
+        return total;
+    }
+
+    internal static double FitValue(ValueNetwork value, optim.Optimizer optimizer, Tensor observations, Tensor targets, int steps)
+    {
+        var last = double.NaN;
+        for (var k = 0; k < steps; k++)
+        {
+            using var scope = NewDisposeScope();
+            var error = value.call(observations) - targets;
+            var loss = (error * error).mean();
+            optimizer.zero_grad();
+            loss.backward();
+            optimizer.step();
+            last = loss.item<float>();
+        }
+        return last;
+    }
+}

@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using TorchSharp;
+using Workbook.Rl.Environments;
+using static TorchSharp.torch;
+
+namespace Workbook.Rl.Algorithms;
+
+/// <summary>TRPO hyperparameters; δ is <see cref="MaxKl"/>.</summary>
+public sealed record TrpoConfig(
+    long TotalSteps = 60_000,
+    int Environments = 8,
+    int StepsPerRollout = 128,
+    double MaxKl = 0.01,
+    double Damping = 0.1,
+    int ConjugateGradientIterations = 10,
+    int LineSearchSteps = 10,
+    double BacktrackRatio = 0.5,
+    double Gamma = 0.99,
+    double Lambda = 0.95,
+    double ValueLearningRate = 1e-3,
+    int ValueEpochs = 5,
+    int ValueMinibatchSize = 256,
+    bool NormalizeObservations = false,
+    int[]? Hidden = null,
+    double InitialLogStd = 0.0,
+    double RewardScale = 1.0,
+    int Seed = 0);
+
+/// <summary>
+/// Trust region policy optimisation (Schulman et al. 2015; Notes A, Q5): maximise the surrogate
+/// L(θ) = E[π_θ(a|s)/π_old(a|s) Â] subject to E_s[KL(π_old(·|s) ‖ π_θ(·|s))] ≤ δ. With g = ∇L and F the
+/// Fisher matrix (the KL's Hessian at θ_old), the natural-gradient step is
+/// <code>
+/// x = F⁻¹ g  (conjugate gradient, using only products F v = ∇(∇KL · v), "double backprop")
+/// Δθ = √(2δ / xᵀFx) · x,   then try θ_old + 0.5^k Δθ for k = 0, 1, ...
+/// </code>
+/// and a step is accepted only if its measured KL is at most δ and the surrogate improved; if no step
+/// qualifies the policy stays as it was. The critic is fitted by Adam on the GAE value targets.
+/// </summary>
+public static class Trpo
+{
+    public static TrainingResult Train(IVectorEnvironment environment, TrpoConfig config)
+    {
+        if (environment.Count != config.Environments)
+        {
+            throw new ArgumentException($"TrpoConfig.Environments is {config.Environments} but the environment has {environment.Count} copies.", nameof(environment));
+        }
+        manual_seed(config.Seed);
+        var random = new Random(config.Seed);
+        var clock = Stopwatch.StartNew();
+        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
+        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
+        var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
+        var log = new TrainingLog();
+        var batchSize = config.Environments * config.StepsPerRollout;
+        var updates = (int)(config.TotalSteps / batchSize);
+
+        for (var update = 0; update < updates; update++)
+        {
+            using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
+            buffer.ComputeAdvantages(config.Gamma, config.Lambda);
+            using var scope = NewDisposeScope();
+            var advantages = Training.Normalize(buffer.Advantages!);
+            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config);
+            var valueLoss = FitValue(value, valueOptimizer, buffer.Observations, buffer.ValueTargets!, config, random);
+
+            var episodes = collector.TakeCompletedEpisodes();
+            log.Add(("step", collector.TotalSteps), ("episode_return", Training.MeanReturn(episodes)), ("episodes", episodes.Count),
+                ("policy_loss", -step.SurrogateAfter), ("value_loss", valueLoss), ("kl", step.Kl), ("entropy", step.Entropy),
+                ("accepted", step.Accepted ? 1 : 0), ("backtracks", step.Backtracks), ("surrogate_gain", step.SurrogateAfter - step.SurrogateBefore),
+                ("wall_seconds", clock.Elapsed.TotalSeconds));
+        }
+        return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The outcome of one trust-region step. <see cref="Kl"/> is the KL of the accepted step (0 if rejected).</summary>
+    public sealed record StepReport(bool Accepted, int Backtracks, double Kl, double SurrogateBefore, double SurrogateAfter, double Entropy);
+
+    /// <summary>One TRPO policy update on a batch (advantages already normalised).</summary>
+    public static StepReport Step(Policy policy, Tensor observations, Tensor actions, Tensor oldLogProbs, Tensor advantages, TrpoConfig config)
+    {
+        using var scope = NewDisposeScope();
+        var parameters = policy.parameters().ToArray();
+        var oldDistribution = policy.call(observations).Detach();
+        var oldParameters = policy.FlatParameters();
+
+        // Surrogate L(θ) = E[exp(log π_θ − log π_old) Â] and its gradient g at θ_old.
+        Tensor Surrogate(ActionDistribution d) => ((d.LogProb(actions) - oldLogProbs).exp() * advantages).mean();
+        var current = policy.call(observations);
+        var surrogate = Surrogate(current);
+        var entropy = current.Entropy().mean().item<float>();
+        var g = Flat(autograd.grad(new[] { surrogate }, parameters));
+        var surrogateBefore = surrogate.item<float>();
+
+        // Natural gradient direction x ≈ F⁻¹ g by conjugate gradient on Fisher-vector products.
+        Tensor Fvp(Tensor v) => FisherVectorProduct(policy, observations, oldDistribution, v, config.Damping);
+        var x = ConjugateGradient(Fvp, g, config.ConjugateGradientIterations);
+        var xFx = (x * Fvp(x)).sum().ToDouble();
+        if (!(xFx > 0))
+        {
+            return new StepReport(false, 0, 0, surrogateBefore, surrogateBefore, entropy);
+        }
+        var fullStep = x * Math.Sqrt(2 * config.MaxKl / xFx);
+
+        // Backtracking line search: the first fraction whose KL ≤ δ and surrogate improves.
+        var fraction = 1.0;
+        for (var k = 0; k < config.LineSearchSteps; k++, fraction *= config.BacktrackRatio)
+        {
+            policy.SetFlatParameters(oldParameters + fraction * fullStep);
+            using (no_grad())
+            {
+                var candidate = policy.call(observations);
+                var kl = candidate.KlFrom(oldDistribution).mean().item<float>();
+                var surrogateAfter = Surrogate(candidate).item<float>();
+                if (kl <= config.MaxKl && surrogateAfter > surrogateBefore)
+                {
+                    return new StepReport(true, k, kl, surrogateBefore, surrogateAfter, entropy);
+                }
+            }
+        }
+        policy.SetFlatParameters(oldParameters);
+        return new StepReport(false, config.LineSearchSteps, 0, surrogateBefore, surrogateBefore, entropy);
+    }
+
+    /// <summary>
+    /// F v + damping · v, where F is the Hessian of the mean KL(π_old ‖ π_θ) at θ = θ_old (which equals the
+    /// Fisher information matrix there): differentiate the KL once with a graph, dot with v, differentiate again.
+    /// </summary>
+    public static Tensor FisherVectorProduct(Policy policy, Tensor observations, ActionDistribution oldDistribution, Tensor v, double damping)
+    {
+        var parameters = policy.parameters().ToArray();
+        var kl = policy.call(observations).KlFrom(oldDistribution).mean();
+        var gradKl = Flat(autograd.grad(new[] { kl }, parameters, retain_graph: true, create_graph: true));
+        var gradKlDotV = (gradKl * v.detach()).sum();
+        var hessianV = Flat(autograd.grad(new[] { gradKlDotV }, parameters));
+        return hessianV + damping * v;
+    }
+
+    /// <summary>
+    /// Conjugate gradient: approximately solves A x = b for symmetric positive-definite A given only the
+    /// product <paramref name="multiply"/>(v) = A v, in at most <paramref name="iterations"/> steps.
+    /// </summary>
+    public static Tensor ConjugateGradient(Func<Tensor, Tensor> multiply, Tensor b, int iterations, double tolerance = 1e-10)
+    {
+        var x = zeros_like(b);
+        var r = b.clone();          // residual b − A x
+        var p = b.clone();          // search direction
+        var rr = (r * r).sum().ToDouble();
+        for (var i = 0; i < iterations && rr > tolerance; i++)
+        {
+            var ap = multiply(p);
+            var alpha = rr / (p * ap).sum().ToDouble();
+            x = x + alpha * p;
+            r = r - alpha * ap;
+            var rrNew = (r * r).sum().ToDouble();
+            p = r + rrNew / rr * p;
+            rr = rrNew;
+        }
+        return x;
+    }
+
+    private static Tensor Flat(IEnumerable<Tensor> gradients) => cat(gradients.Select(g => g.reshape(-1)).ToList());
+
+    private static double FitValue(ValueNetwork value, optim.Optimizer optimizer, Tensor observations, Tensor targets, TrpoConfig config, Random random)
+    {
+        var n = (int)observations.shape[0];
+        var total = 0.0;
+        var count = 0;
+        for (var epoch = 0; epoch < config.ValueEpochs; epoch++)
+        {
+            var order = Training.Permutation(n, random);
+            for (var start = 0; start < n; start += config.ValueMinibatchSize)
+            {
+                using var scope = NewDisposeScope();
+                var indices = tensor(order[start..Math.Min(start + config.ValueMinibatchSize, n)]);
+                var error = value.call(observations.index_select(0, indices)) - targets.index_select(0, indices);
+                var loss = (error * error).mean();
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+                total += loss.item<float>();
+                count++;
+            }
+        }
+        return total / count;
+    }
+}

@@ -1,0 +1,14 @@
+using Microsoft.Data.Analysis;
+
+namespace Workbook.Rl;
+
+/// <summary>
+/// What a training run returns: the trained policy (and value network, if the algorithm has one), the
+/// per-update log and its DataFrame, the observation statistics if observations were normalised, and
+/// totals. Evaluate the policy with <see cref="Evaluation.Returns"/> (pass <see cref="Normalizer"/>).
+/// </summary>
+public sealed record TrainingResult(Policy Policy, ValueNetwork? Value, TrainingLog Log, RunningMeanStd? Normalizer, long EnvironmentSteps, double WallSeconds)
+{
+    /// <summary>The log as a DataFrame: step, episode_return, policy_loss, value_loss, kl, entropy, clip_fraction, wall_seconds, ...</summary>
+    public DataFrame History => Log.ToDataFrame();
+}

@@ -1,0 +1,101 @@
+using TorchSharp;
+using Workbook.Attention;
+using Workbook.Data.Sequences;
+using Workbook.Recurrent;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Recurrent;
+
+/// <summary>The exercise checks pass correct answers and fail wrong ones; the attention decoder's weights are proper distributions.</summary>
+public sealed class ExercisesAndAttentionTests
+{
+    private static Tensor RnnStep(Tensor x, Tensor h, Tensor w, Tensor b) => (cat(new[] { h, x }, 1).matmul(w.t()) + b).tanh();
+
+    private static (Tensor, Tensor) LstmStep(Tensor x, Tensor h, Tensor c, Tensor w, Tensor b, bool swapGates)
+    {
+        var gates = (cat(new[] { h, x }, 1).matmul(w.t()) + b).chunk(4, 1);
+        var (i, f) = swapGates ? (gates[1].sigmoid(), gates[0].sigmoid()) : (gates[0].sigmoid(), gates[1].sigmoid());
+        var cell = f * c + i * gates[2].tanh();
+        return (gates[3].sigmoid() * cell.tanh(), cell);
+    }
+
+    [Fact]
+    public void ExerciseChecksAcceptCorrectAndRejectWrongAnswers()
+    {
+        Assert.True(SequenceExercises.CheckRnnStep(RnnStep).Passed);
+        Assert.False(SequenceExercises.CheckRnnStep((x, h, w, b) => RnnStep(x, h, w, b).relu()).Passed);
+        Assert.True(SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, false)).Passed);
+        var swapped = SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, true));
+        Assert.False(swapped.Passed);
+        Assert.Contains("case 1", swapped.Message);
+        Assert.True(SequenceExercises.CheckClipByNorm((g, m) =>
+        {
+            var n = Math.Sqrt(g.Sum(v => v * v));
+            return g.Select(v => v * Math.Min(1, m / (n + 1e-6))).ToArray();
+        }).Passed);
+        Assert.False(SequenceExercises.CheckClipByNorm((g, m) => g.Select(v => Math.Clamp(v, -m, m)).ToArray()).Passed);
+        Assert.True(SequenceExercises.CheckLengthNormalisedScore(lp => lp.Average()).Passed);
+        Assert.False(SequenceExercises.CheckLengthNormalisedScore(lp => lp.Sum()).Passed);
+        Assert.True(SequenceExercises.CheckDotAttentionContext((s, h) => h.matmul(s.unsqueeze(2)).squeeze(2).softmax(1).unsqueeze(1).matmul(h).squeeze(1)).Passed);
+        Assert.False(SequenceExercises.CheckDotAttentionContext((s, h) => h.mean(new long[] { 1 })).Passed);
+    }
+
+    [Theory]
+    [InlineData("additive", null, AttentionStyle.Bahdanau)]
+    [InlineData("general", null, AttentionStyle.Luong)]
+    [InlineData("dot", 2, AttentionStyle.Luong)]
+    public void AttentionWeightsAreDistributionsOverTheRealSourcePositions(string scoreName, int? window, AttentionStyle style)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(1);
+        const int hidden = 16;
+        IScoreFunction score = scoreName switch
+        {
+            "additive" => new AdditiveScore(hidden, hidden, hidden),
+            "general" => new GeneralScore(hidden, hidden),
+            _ => new DotProductScore(),
+        };
+        var attention = new ScoreAttention(score, window, hidden);
+        var model = new Seq2Seq(new Seq2SeqConfig(NumberWords.SourceVocabulary.Count, NumberWords.TargetVocabulary.Count, 8, hidden, CellKind.Gru), attention, style);
+        var examples = new[] { NumberWords.Example(123456), NumberWords.Example(7), NumberWords.Example(40) };
+        var batch = Seq2SeqBatch.From(examples, NumberWords.SourceVocabulary, NumberWords.TargetVocabulary);
+        var (tokens, weights) = model.Greedy(batch.Source, batch.SourceLengths, 5);
+        Assert.NotNull(weights);
+        Assert.Equal(new long[] { 3, 5, batch.Source.shape[1] }, weights!.shape);
+        // Nothing on padding; rows sum to 1 for global attention and to at most 1 for local (Gaussian-damped).
+        Assert.Equal(0.0, weights[1, .., 1..].abs().sum().ToDouble(), 6);
+        var sums = weights.sum(dim: 2);
+        if (window is null)
+        {
+            Assert.True((sums - 1).abs().max().ToDouble() < 1e-5);
+        }
+        else
+        {
+            Assert.True(sums.max().ToDouble() <= 1 + 1e-6 && sums.min().ToDouble() > 0);
+        }
+        // Training step works and reaches every parameter of the score function.
+        var loss = model.Loss(batch, 0.5, new Random(0));
+        loss.backward();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.StartsWith("attention", StringComparison.Ordinal))
+            {
+                Assert.True(p.grad is not null && p.grad.abs().sum().ToDouble() > 0, $"{name} got no gradient");
+            }
+        }
+    }
+
+    [Fact]
+    public void Seq2SeqLearnsShortNumbers()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(0);
+        var data = NumberWords.Generate(0, 400, 0, 100, 1, 3);
+        var model = new Seq2Seq(new Seq2SeqConfig(NumberWords.SourceVocabulary.Count, NumberWords.TargetVocabulary.Count, 16, 48, CellKind.Gru));
+        var history = Seq2SeqTrainer.Train(model, data.Train, NumberWords.SourceVocabulary, NumberWords.TargetVocabulary,
+            new Seq2SeqTraining(Steps: 300, BatchSize: 32, LearningRate: 1e-2, Seed: 0));
+        Assert.True(history.Losses.TakeLast(20).Average() < 0.5 * history.Losses.Take(20).Average());
+        var accuracy = Seq2SeqTrainer.GreedyAccuracy(model, data.Test, NumberWords.SourceVocabulary, NumberWords.TargetVocabulary);
+        Assert.True(accuracy > 0.5, $"exact-match accuracy on held-out 1-3 digit numbers {accuracy:F2} <= 0.5");
+    }
+}
