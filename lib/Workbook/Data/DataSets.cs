@@ -12,6 +12,7 @@ public static class DataSets
     {
         var written = new List<string>();
         written.AddRange(Sequences.SequenceDatasets.WriteSamples(Path.Combine(dataFolder, "sequences")));
+        written.AddRange(Grammar.GrammarCorpus.Write(dataFolder, seed: 0));
         return written;
     }
 }
