@@ -114,7 +114,7 @@ public enum AttentionStyle
 /// Training feeds ground truth or the model's own predictions according to a <see cref="TeacherForcingSchedule"/>
 /// (Notes §6.3.2); inference is greedy or beam search (<see cref="Decoding"/>, Notes §6.4.2).
 /// </summary>
-public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>
+public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequence
 {
     private readonly Embedding sourceEmbedding;
     private readonly Embedding targetEmbedding;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using Workbook.Data.Sequences;
 using static TorchSharp.torch;
@@ -11,16 +12,54 @@ namespace Workbook.Recurrent;
 /// <param name="ClipNorm">gradient norm bound (<see cref="GradientClipping.ClipByNorm"/>); 0 turns clipping off.</param>
 /// <param name="Schedule">probability of feeding the ground truth; null = teacher forcing.</param>
 /// <param name="Seed">seed of the mini-batch order and of the scheduled-sampling coin flips.</param>
-public sealed record Seq2SeqTraining(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null, int Seed = 0);
+/// <param name="EvaluateEvery">call the evaluation given to <see cref="Seq2SeqTrainer.Train"/> every this many steps (and after the last); 0 = never.</param>
+public sealed record Seq2SeqTraining(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null,
+    int Seed = 0, int EvaluateEvery = 0);
 
-/// <summary>Loss and truth-feeding probability at every training step.</summary>
-public sealed record TrainingHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities);
+/// <summary>One periodic evaluation during training.</summary>
+/// <param name="Step">optimizer steps done.</param>
+/// <param name="Seconds">training wall time up to this point (evaluations not counted).</param>
+/// <param name="Value">what the evaluation returned (for example the exact-match accuracy).</param>
+public sealed record Evaluation(int Step, double Seconds, double Value);
+
+/// <summary>Loss and truth-feeding probability at every training step, the training wall time, and the periodic evaluations.</summary>
+/// <param name="Losses">the mini-batch loss of every step.</param>
+/// <param name="TruthProbabilities">the probability of feeding the ground truth at every step.</param>
+/// <param name="Seconds">wall time of the training steps (evaluations not counted).</param>
+/// <param name="Evaluations">the periodic evaluations, in step order.</param>
+public sealed record Seq2SeqHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities, double Seconds, IReadOnlyList<Evaluation> Evaluations)
+{
+    /// <summary>Mean loss over the last tenth of the steps.</summary>
+    public double FinalLoss => Losses.Skip(Losses.Count - Math.Max(1, Losses.Count / 10)).Average();
+}
+
+/// <summary>
+/// What <see cref="Seq2SeqTrainer"/> needs from a sequence-to-sequence model, so that the recurrent <see cref="Seq2Seq"/> and
+/// the transformer (Workbook.Transformers.EncoderDecoderTransformer) are trained and evaluated by the same code on the same
+/// batches. Token ids follow <see cref="Vocabulary"/>: Pad 0, Start 1, End 2.
+/// </summary>
+public interface ISequenceToSequence
+{
+    /// <summary>
+    /// Mean cross-entropy over the real target tokens (End included, padding ignored); a <paramref name="truthProbability"/>
+    /// below 1 asks for scheduled sampling (Notes §6.3.2), which a model may refuse.
+    /// </summary>
+    Tensor Loss(Seq2SeqBatch batch, double truthProbability = 1.0, Random? random = null);
+
+    /// <summary>Greedy decoding of a batch: the tokens of every example without Start and End, and attention weights if the model has them to show.</summary>
+    (int[][] Tokens, Tensor? Weights) Greedy(Tensor source, long[] lengths, int maxLength);
+}
 
 /// <summary>The training loop and the evaluations used by the sequence-to-sequence notebooks.</summary>
 public static class Seq2SeqTrainer
 {
-    /// <summary>Adam on mini-batches drawn at random from <paramref name="train"/>, clipping, scheduled sampling.</summary>
-    public static TrainingHistory Train(Seq2Seq model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTraining options)
+    /// <summary>
+    /// Adam on mini-batches drawn at random from <paramref name="train"/>, clipping, scheduled sampling; every
+    /// <see cref="Seq2SeqTraining.EvaluateEvery"/> steps, <paramref name="evaluate"/> is called in eval mode (its time is not counted).
+    /// </summary>
+    public static Seq2SeqHistory Train<TModel>(TModel model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTraining options,
+        Func<TModel, double>? evaluate = null)
+        where TModel : nn.Module, ISequenceToSequence
     {
         if (train.Count == 0)
         {
@@ -35,9 +74,12 @@ public static class Seq2SeqTrainer
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         var losses = new List<double>(options.Steps);
         var probabilities = new List<double>(options.Steps);
+        var evaluations = new List<Evaluation>();
+        var clock = new Stopwatch();
         model.train();
         for (var step = 0; step < options.Steps; step++)
         {
+            clock.Start();
             using var scope = NewDisposeScope();
             var examples = Enumerable.Range(0, Math.Min(options.BatchSize, train.Count)).Select(_ => train[random.Next(train.Count)]).ToArray();
             var batch = Seq2SeqBatch.From(examples, source, target);
@@ -52,13 +94,20 @@ public static class Seq2SeqTrainer
             optimizer.step();
             losses.Add(loss.ToDouble());
             probabilities.Add(p);
+            clock.Stop();
+            if (evaluate is not null && options.EvaluateEvery > 0 && ((step + 1) % options.EvaluateEvery == 0 || step + 1 == options.Steps))
+            {
+                model.eval();
+                evaluations.Add(new Evaluation(step + 1, clock.Elapsed.TotalSeconds, evaluate(model)));
+                model.train();
+            }
         }
         model.eval();
-        return new TrainingHistory(losses, probabilities);
+        return new Seq2SeqHistory(losses, probabilities, clock.Elapsed.TotalSeconds, evaluations);
     }
 
     /// <summary>Greedy outputs for every example (batched), as target tokens.</summary>
-    public static IReadOnlyList<string[]> GreedyOutputs(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target, int batchSize = 256)
+    public static IReadOnlyList<string[]> GreedyOutputs(ISequenceToSequence model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target, int batchSize = 256)
     {
         var outputs = new List<string[]>(examples.Count);
         for (var start = 0; start < examples.Count; start += batchSize)
@@ -74,7 +123,7 @@ public static class Seq2SeqTrainer
     }
 
     /// <summary>Share of examples whose greedy output equals the target exactly.</summary>
-    public static double GreedyAccuracy(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target)
+    public static double GreedyAccuracy(ISequenceToSequence model, IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target)
     {
         var outputs = GreedyOutputs(model, examples, source, target);
         return examples.Zip(outputs).Count(p => p.First.Target.SequenceEqual(p.Second)) / (double)Math.Max(1, examples.Count);

@@ -1,5 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Data.Sequences;
+using Workbook.Recurrent;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -22,8 +24,10 @@ public sealed record TransformerConfig(int SourceVocabulary, int TargetVocabular
 /// positions added, and N encoder blocks turn them into the memory; the decoder reads the target
 /// shifted right (teacher forcing), with masked self-attention, cross-attention into the memory
 /// and feed-forward layers, N times, then a linear layer gives next-token logits.
+/// As an <see cref="ISequenceToSequence"/> it trains with the recurrent models' <see cref="Seq2SeqTrainer"/> on the same
+/// batches (ids of <see cref="Vocabulary"/>: Pad 0, Start 1, End 2).
 /// </summary>
-public sealed class EncoderDecoderTransformer : nn.Module
+public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
 {
     private readonly TransformerConfig config;
     private readonly BlockOptions options;
@@ -121,6 +125,45 @@ public sealed class EncoderDecoderTransformer : nn.Module
     {
         using var logits = Forward(source, targetIn);
         return nn.functional.cross_entropy(logits.view(-1, config.TargetVocabulary), targetOut.reshape(-1), ignore_index: config.PaddingToken);
+    }
+
+    /// <summary>
+    /// <see cref="ISequenceToSequence"/>'s loss: teacher forcing on <see cref="Seq2SeqBatch.DecoderInput"/>. The transformer
+    /// computes every target position at once from the true prefix, so scheduled sampling (<paramref name="truthProbability"/> &lt; 1)
+    /// is refused.
+    /// </summary>
+    public Tensor Loss(Seq2SeqBatch batch, double truthProbability = 1.0, Random? random = null)
+    {
+        if (truthProbability != 1.0)
+        {
+            throw new ArgumentException($"The transformer trains with teacher forcing only (truth probability 1), got {truthProbability}.", nameof(truthProbability));
+        }
+        return Loss(batch.Source, batch.DecoderInput, batch.Target);
+    }
+
+    /// <summary>
+    /// <see cref="ISequenceToSequence"/>'s greedy decoding: up to <paramref name="maxLength"/> tokens per example, cut at the
+    /// first <see cref="Vocabulary.End"/>. Padding in <paramref name="source"/> is masked, so <paramref name="lengths"/> is only checked.
+    /// </summary>
+    public (int[][] Tokens, Tensor? Weights) Greedy(Tensor source, long[] lengths, int maxLength)
+    {
+        if (maxLength < 1)
+        {
+            throw new ArgumentException($"maxLength must be at least 1, got {maxLength}.", nameof(maxLength));
+        }
+        if (lengths.Length != source.shape[0])
+        {
+            throw new ArgumentException($"{lengths.Length} source lengths for a batch of {source.shape[0]} sources.", nameof(lengths));
+        }
+        using var scope = NewDisposeScope();
+        var batchSize = (int)source.shape[0];
+        var ids = Greedy(source, Vocabulary.Start, maxLength).data<long>().ToArray();                // [B · maxLength]
+        var tokens = new int[batchSize][];
+        for (var b = 0; b < batchSize; b++)
+        {
+            tokens[b] = ids.Skip(b * maxLength).Take(maxLength).Select(id => (int)id).TakeWhile(id => id != Vocabulary.End).ToArray();
+        }
+        return (tokens, null);
     }
 
     /// <summary>Greedy decoding: starts from <paramref name="startToken"/>, appends the most likely token, <paramref name="length"/> times. Returns [B, length].</summary>
