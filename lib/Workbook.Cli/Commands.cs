@@ -18,6 +18,12 @@ public static class Commands
               passed, 1 when one failed (a cell error, a time limit, a missed claim), 2 on a usage error.
           workbook check [paths...]
               Checks the notebooks' format, directives and claims without running them.
+          workbook check --executed [paths...] [--claims-from DIR]
+              Holds notebooks executed anywhere (this engine, the real .NET Interactive kernel through Jupyter
+              or dotnet-repl, a saved VS Code copy) to their declared bounds, from the metrics bundle of their
+              Metrics.Summary() output; any error output fails. A copy without metadata.workbook (dotnet-repl drops
+              it) takes its bounds from the notebook of the same name in DIR (default: the repository's notebooks/).
+              Exit code 0 when every notebook passes, 1 if not.
           workbook data [--out DIR]
               Writes the workbook's generated data sets (default: the repository's data/ folder).
         """;
@@ -182,6 +188,18 @@ public static class Commands
     private static int Check(string[] args, TextWriter output, TextWriter error)
     {
         var root = RepositoryRoot.Find();
+        if (args.Contains("--executed"))
+        {
+            var rest = args.Where(a => a != "--executed").ToList();
+            var claimsFrom = Path.Combine(root, "notebooks");
+            var at = rest.IndexOf("--claims-from");
+            if (at >= 0)
+            {
+                claimsFrom = at + 1 < rest.Count ? rest[at + 1] : throw new UsageException("--claims-from needs a folder");
+                rest.RemoveRange(at, 2);
+            }
+            return CheckExecuted(rest, claimsFrom, root, output, error);
+        }
         var notebooks = Expand(args.ToList(), root);
         if (notebooks.Count == 0)
         {
@@ -200,6 +218,48 @@ public static class Commands
             }
         }
         return problems == 0 ? 0 : 1;
+    }
+
+    private static int CheckExecuted(List<string> paths, string claimsFrom, string root, TextWriter output, TextWriter error)
+    {
+        if (paths.Count == 0)
+        {
+            throw new UsageException("check --executed needs the executed notebooks (files or folders)");
+        }
+        var notebooks = Expand(paths, root);
+        if (notebooks.Count == 0)
+        {
+            error.WriteLine("workbook: no executed notebooks to check");
+            return 2;
+        }
+        var failed = 0;
+        foreach (var path in notebooks)
+        {
+            ExecutedNotebookCheck check;
+            try
+            {
+                check = ExecutedNotebookCheck.Check(path, Path.Combine(claimsFrom, Path.GetFileName(path)));
+            }
+            catch (Exception e) when (e is NotebookFormatException or FormatException or IOException)
+            {
+                failed++;
+                error.WriteLine($"{Relative(path, root)}: cannot be checked: {e.Message}");
+                continue;
+            }
+            var claims = check.Claims.Count;
+            output.WriteLine(check.Passed
+                ? $"{Relative(path, root)}: ok ({claims} claim{(claims == 1 ? "" : "s")} hold, metrics from {check.Host ?? "an unnamed host"})"
+                : $"{Relative(path, root)}: FAILED");
+            if (!check.Passed)
+            {
+                failed++;
+                foreach (var line in check.Describe().Split(Environment.NewLine).Where(l => !l.StartsWith("ok: ", StringComparison.Ordinal)))
+                {
+                    error.WriteLine($"  {line}");
+                }
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 
     /// <summary>The summary table: notebook, status, cells, seconds, metrics.</summary>

@@ -14,7 +14,11 @@ public sealed class NotebookCollection
 
 /// <summary>
 /// One test per notebooks/*.ipynb (found at run time, so a new notebook is tested without touching
-/// this file): every cell runs, every declared metric meets its bound, the run fits the budget.
+/// this file), in both kernels: in the workbook's engine every cell runs, every declared metric meets
+/// its bound and the run fits the budget; then in the real .NET Interactive kernel (what VS Code and
+/// Jupyter run, see <see cref="RealKernel"/>) the notebook finishes with no error output, within the
+/// same budget, its claims hold from its own summary output (<c>workbook check --executed</c>), and
+/// every metric not declared <c>varying</c> equals the engine's.
 /// </summary>
 [Collection(NotebookCollection.Name)]
 public class NotebookTests
@@ -55,5 +59,28 @@ public class NotebookTests
             string.Join(", ", result.Metrics.Select(m => $"{m.Key}={m.Value}")) + ")");
         Assert.Empty(NotebookValidator.Validate(result.Executed!));
         Assert.All(claims.Bounds, bound => Assert.Contains(result.Claims, c => c.Name == bound.Name && c.Passed));
+
+        var kernelCopy = Path.Combine(output, "real-kernel", notebook);
+        var kernel = await RealKernel.ExecuteAsync(path, kernelCopy, TimeSpan.FromSeconds(Math.Max(2 * claims.BudgetSeconds, claims.BudgetSeconds + 60)));
+        var check = ExecutedNotebookCheck.Check(kernelCopy, path);
+        Assert.True(kernel.Problem is null && check.Passed,
+            $"{notebook} in the real .NET Interactive kernel ({kernelCopy}): {kernel.Problem}\n{check.Describe()}\nkernel log:\n{Tail(kernel.Log)}");
+        Assert.True(kernel.Seconds <= claims.BudgetSeconds,
+            $"{notebook} took {kernel.Seconds:F1} s in the real kernel, over its budget of {claims.BudgetSeconds} s");
+        var differences = result.Metrics
+            .Where(m => !claims.Varying.Contains(m.Key))
+            .Select(m => (m.Key, Engine: m.Value, Kernel: check.Metrics!.TryGetValue(m.Key, out var k) ? k : (double?)null))
+            .Where(m => m.Kernel is not { } k || !SameValue(m.Engine, k))
+            .Select(m => $"{m.Key}: engine {m.Engine:R}, real kernel {(m.Kernel is { } v ? v.ToString("R") : "not reported")}")
+            .ToList();
+        Assert.True(differences.Count == 0,
+            $"{notebook}: metrics differ between the engine and the real kernel (declare run-to-run metrics in workbook.varying):\n" +
+            string.Join("\n", differences));
     }
+
+    // Equal up to the last bits of a double (a value printed and parsed back, or summed in another order).
+    private static bool SameValue(double a, double b) =>
+        a.Equals(b) || Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Max(Math.Abs(a), Math.Abs(b)));
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
 }

@@ -10,8 +10,11 @@ namespace Workbook.Benchmarks.Engine;
 /// <summary>
 /// Measured harness for the notebook engine (not BenchmarkDotNet: each sample starts a process).
 /// Reports cold start to the first trivial cell's result, the median per-cell overhead of a trivial
-/// cell, and the wall time of every notebook in notebooks/.
-/// Options: --repeat N (cold starts, default 5), --cells N (trivial cells, default 200), --no-workbook.
+/// cell, and the wall time of every notebook in notebooks/; and, in the same sitting, the same
+/// notebooks in the real .NET Interactive kernel (dotnet-repl 0.3.259 from the local tool manifest,
+/// run from the notebook's folder), with the engine/kernel ratio of each (the goal: at most 1.1).
+/// Options: --repeat N (cold starts, default 5), --cells N (trivial cells, default 200), --no-workbook,
+/// --no-kernel.
 /// </summary>
 public static class EngineBenchmark
 {
@@ -21,6 +24,7 @@ public static class EngineBenchmark
         var repeat = Option(args, "--repeat", 5);
         var cells = Option(args, "--cells", 200);
         var runWorkbook = !args.Contains("--no-workbook");
+        var runKernel = !args.Contains("--no-kernel");
         var scratch = Path.Combine(Path.GetTempPath(), "workbook-engine-bench", Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(scratch);
         var rows = new List<(string What, string Value, string Note)>();
@@ -68,6 +72,18 @@ public static class EngineBenchmark
         rows.Add(("trivial cell `x++;`, time in the worker (median)", $"{Median(trivialCells) * 1000:F1} ms", $"{trivialCells.Count} cells; p90 {Percentile(trivialCells, 0.9) * 1000:F1} ms"));
         rows.Add(("trivial cell, result to result at the controller (median)", $"{Median(intervals) * 1000:F1} ms", $"{intervals.Count} intervals; p90 {Percentile(intervals, 0.9) * 1000:F1} ms"));
         rows.Add(($"notebook of {cells + 2} trivial cells, wall time", $"{manyResult.Seconds:F2} s", manyResult.Succeeded ? "" : manyResult.Describe()));
+        if (runKernel)
+        {
+            // Per cell in both kernels, from wall times: (many cells - one cell) / cells.
+            var engineOne = NotebookRunner.RunAsync(trivial, new RunOptions { NotebookTimeout = TimeSpan.FromMinutes(2) }).GetAwaiter().GetResult().Seconds;
+            var kernelOne = RealKernelSeconds(trivial);
+            var kernelMany = RealKernelSeconds(many);
+            var enginePerCell = (manyResult.Seconds - engineOne) / cells;
+            var kernelPerCell = (kernelMany - kernelOne) / cells;
+            rows.Add(("one trivial cell, wall time: engine | real kernel", $"{engineOne:F2} s | {kernelOne:F2} s", $"ratio {engineOne / kernelOne:F2}"));
+            rows.Add(($"per trivial cell, from wall times: engine | real kernel", $"{enginePerCell * 1000:F1} ms | {kernelPerCell * 1000:F1} ms",
+                $"ratio {enginePerCell / kernelPerCell:F2} ((wall({cells + 2} cells) - wall(1 cell)) / {cells})"));
+        }
 
         // 3. The whole workbook: every notebook in notebooks/, one after the other.
         var root = FindRoot();
@@ -77,11 +93,23 @@ public static class EngineBenchmark
         if (runWorkbook && notebooks.Length > 0)
         {
             var total = Stopwatch.StartNew();
+            var ratios = new List<double>();
             foreach (var notebook in notebooks)
             {
                 var result = NotebookRunner.RunAsync(notebook, new RunOptions { NotebookTimeout = TimeSpan.FromMinutes(10) }).GetAwaiter().GetResult();
                 failed |= !result.Succeeded;
-                rows.Add(($"  {Path.GetFileName(notebook)}", $"{result.Seconds:F2} s", result.Status));
+                if (!runKernel)
+                {
+                    rows.Add(($"  {Path.GetFileName(notebook)}", $"{result.Seconds:F2} s", result.Status));
+                    continue;
+                }
+                var kernel = RealKernelSeconds(notebook);
+                ratios.Add(result.Seconds / kernel);
+                rows.Add(($"  {Path.GetFileName(notebook)}: engine | real kernel", $"{result.Seconds:F2} s | {kernel:F2} s", $"{result.Status}, ratio {result.Seconds / kernel:F2}"));
+            }
+            if (ratios.Count > 0)
+            {
+                rows.Add(("engine / real kernel over the notebooks", $"max {ratios.Max():F2}", $"median {Median(ratios):F2}, min {ratios.Min():F2}"));
             }
             rows.Add(($"whole workbook ({notebooks.Length} notebooks), wall time", $"{total.Elapsed.TotalSeconds:F2} s", "sequential, one worker each"));
         }
@@ -110,6 +138,35 @@ public static class EngineBenchmark
             // scratch files in /tmp; leaving them is harmless
         }
         return failed ? 1 : 0;
+    }
+
+    // Wall time of one notebook in the real kernel (dotnet-repl, started in the notebook's folder as
+    // VS Code and Jupyter start the kernel), process start to exit.
+    private static double RealKernelSeconds(string notebook)
+    {
+        // The local tool manifest is found from the working folder: scratch notebooks run from the root.
+        var folder = Path.GetDirectoryName(Path.GetFullPath(notebook))!;
+        var root = FindRoot() ?? Environment.CurrentDirectory;
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = folder.StartsWith(root, StringComparison.Ordinal) ? folder : root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var output = Path.Combine(Path.GetTempPath(), $"workbook-bench-kernel-{Guid.NewGuid():N}.ipynb");
+        foreach (var argument in new[] { "tool", "run", "dotnet-repl", "--", "--run", Path.GetFullPath(notebook), "--exit-after-run", "--output-path", output })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(start)!;
+        process.StandardOutput.ReadToEndAsync();
+        process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        var seconds = clock.Elapsed.TotalSeconds;
+        File.Delete(output);
+        return process.ExitCode == 0 ? seconds : double.NaN;
     }
 
     private static string WriteNotebook(string path, IReadOnlyList<string> sources)

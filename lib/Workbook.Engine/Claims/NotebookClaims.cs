@@ -82,11 +82,19 @@ public sealed class NotebookClaims
     /// <summary>Wall-time budget when a notebook declares none.</summary>
     public const double DefaultBudgetSeconds = 90;
 
-    private NotebookClaims(double budgetSeconds, IReadOnlyList<(string Name, MetricBound Bound)> bounds)
+    private NotebookClaims(double budgetSeconds, IReadOnlyList<(string Name, MetricBound Bound)> bounds, IReadOnlySet<string> varying)
     {
         BudgetSeconds = budgetSeconds;
         Bounds = bounds;
+        Varying = varying;
     }
+
+    /// <summary>
+    /// Metrics whose value differs from run to run (wall times, throughput, ratios of times), from
+    /// <c>"varying": ["name", ...]</c>: held to their bounds in every kernel, but not required to be
+    /// equal between two kernels' runs of the notebook as every other metric is.
+    /// </summary>
+    public IReadOnlySet<string> Varying { get; }
 
     /// <summary>The notebook's wall-time budget in seconds.</summary>
     public double BudgetSeconds { get; }
@@ -133,7 +141,16 @@ public sealed class NotebookClaims
                 }
             }
         }
-        return new NotebookClaims(budget, bounds);
+        var varying = new HashSet<string>(StringComparer.Ordinal);
+        if (block?["varying"] is { } varyingNode)
+        {
+            if (varyingNode is not JsonArray names || names.Any(n => n is not JsonValue v || !v.TryGetValue<string>(out _)))
+            {
+                throw new FormatException("workbook.varying must be an array of metric names, such as [\"tokens_per_second\"]");
+            }
+            varying.UnionWith(names.Select(n => n!.GetValue<string>()));
+        }
+        return new NotebookClaims(budget, bounds, varying);
     }
 
     /// <summary>

@@ -15,22 +15,47 @@ public sealed record NugetPackage(string Id, string? Version)
 /// <param name="Message">what is wrong.</param>
 public sealed record DirectiveError(int Line, string Message);
 
+/// <summary>A variable that <c>#!set --name N --value V</c> gives the C# kernel (a string, as in Polyglot).</summary>
+public sealed record SetVariable(string Name, string Value);
+
 /// <summary>
 /// The Polyglot directives of one cell, and the C# left for Roslyn. Lines the engine handles itself
-/// (<c>#!csharp</c>, <c>#r "nuget: ..."</c>, <c>#i "nuget: ..."</c>) become empty lines, so line
-/// numbers in compiler messages and stack traces stay those of the cell as the student sees it.
+/// (<c>#!csharp</c>, <c>#!c#</c>, <c>#!time</c>, <c>#!set</c>, <c>#r "nuget: ..."</c>,
+/// <c>#i "nuget: ..."</c>) become empty lines, so line numbers in compiler messages and stack traces
+/// stay those of the cell as the student sees it. A cell that starts with <c>#!markdown</c> or
+/// <c>#!value</c> holds no C#: its text is shown (<see cref="Markdown"/>, <see cref="Value"/>), as the
+/// .NET Interactive kernel shows it. What the kernel 1.0.712001 accepts and the engine does not (other
+/// languages' kernels, <c>#!who</c>, <c>#!share</c>, <c>#!set</c> from another kernel's variable)
+/// fails with an error naming the cell, the line and the kernel.
 /// </summary>
 public sealed partial class CellDirectives
 {
     private CellDirectives(string code, IReadOnlyList<NugetPackage> packages, IReadOnlyList<string> sources,
-        IReadOnlyList<(int Line, string Path)> assemblyReferences, DirectiveError? error)
+        IReadOnlyList<(int Line, string Path)> assemblyReferences, DirectiveError? error,
+        bool time = false, IReadOnlyList<SetVariable>? variables = null, string? markdown = null, (string Name, string Text)? value = null)
     {
         Code = code;
         Packages = packages;
         Sources = sources;
         AssemblyReferences = assemblyReferences;
         Error = error;
+        Time = time;
+        Variables = variables ?? Array.Empty<SetVariable>();
+        Markdown = markdown;
+        Value = value;
     }
+
+    /// <summary>Whether the cell asked for its wall time (<c>#!time</c>): shown after its outputs.</summary>
+    public bool Time { get; }
+
+    /// <summary>String variables from <c>#!set --name N --value V</c>, declared before the cell's code.</summary>
+    public IReadOnlyList<SetVariable> Variables { get; }
+
+    /// <summary>A <c>#!markdown</c> cell's Markdown (shown as HTML; the cell has no C#), or null.</summary>
+    public string? Markdown { get; }
+
+    /// <summary>A <c>#!value --name N</c> cell's name and text (shown as text; the cell has no C#), or null.</summary>
+    public (string Name, string Text)? Value { get; }
 
     /// <summary>The cell's C# with handled directive lines blanked.</summary>
     public string Code { get; }
@@ -47,8 +72,17 @@ public sealed partial class CellDirectives
     /// <summary>The first unsupported magic or malformed directive, if any.</summary>
     public DirectiveError? Error { get; }
 
-    /// <summary>Kernel names that mean C# in Polyglot Notebooks.</summary>
+    /// <summary>
+    /// Kernel names that mean C# in Polyglot Notebooks (the kernel 1.0.712001 knows <c>#!csharp</c> and
+    /// <c>#!c#</c>; <c>#!cs</c> is "Unknown magic command" there, so it is here too).
+    /// </summary>
     public static readonly IReadOnlySet<string> CSharpKernelNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "csharp", "c#" };
+
+    // Kernels of Polyglot Notebooks other than C#: a cell switched to one cannot run in the engine.
+    private static readonly HashSet<string> OtherKernelNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "fsharp", "f#", "fs", "pwsh", "powershell", "javascript", "js", "html", "sql", "kql", "mermaid", "http", "python", "r",
+    };
 
     /// <summary>Splits a cell's source into directives and code.</summary>
     public static CellDirectives Parse(string source)
@@ -56,9 +90,24 @@ public sealed partial class CellDirectives
         var packages = new List<NugetPackage>();
         var sources = new List<string>();
         var references = new List<(int, string)>();
+        var variables = new List<SetVariable>();
+        var time = false;
         DirectiveError? error = null;
         var code = new StringBuilder(source.Length);
         var lines = source.Split('\n');
+        var first = Array.FindIndex(lines, l => l.Trim().Length > 0);
+        if (first >= 0 && lines[first].Trim() is var head && (head == "#!markdown" || head.StartsWith("#!value ", StringComparison.Ordinal) || head == "#!value"))
+        {
+            var text = string.Join("\n", lines[(first + 1)..]).Trim('\r', '\n');
+            if (head == "#!markdown")
+            {
+                return new CellDirectives("", packages, sources, references, null, markdown: text);
+            }
+            var name = Option(head, "--name");
+            return name is null
+                ? new CellDirectives("", packages, sources, references, new DirectiveError(first + 1, "#!value needs a name: #!value --name greeting"))
+                : new CellDirectives("", packages, sources, references, null, value: (name, text));
+        }
         for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
@@ -68,16 +117,47 @@ public sealed partial class CellDirectives
             if (trimmed.StartsWith("#!", StringComparison.Ordinal))
             {
                 var magic = trimmed.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries)[0];
-                if (CSharpKernelNames.Contains(magic[2..]))
+                var word = magic[2..];
+                keep = false;
+                if (CSharpKernelNames.Contains(word))
                 {
-                    keep = false;
+                }
+                else if (word == "time")
+                {
+                    time = true;
+                }
+                else if (word == "set")
+                {
+                    var name = Option(trimmed, "--name");
+                    var value = Option(trimmed, "--value");
+                    if (name is null || value is null || !IdentifierPattern().IsMatch(name))
+                    {
+                        error ??= new DirectiveError(number, "#!set needs a C# name and a value: #!set --name steps --value 200");
+                    }
+                    else if (value.StartsWith('@'))
+                    {
+                        error ??= new DirectiveError(number,
+                            $"#!set --value {value} shares a variable from another kernel; the workbook engine runs C# only, " +
+                            "so it can set literal values (#!set --name x --value 7) but not take them from another kernel");
+                    }
+                    else
+                    {
+                        variables.Add(new SetVariable(name, value));
+                        // Declared on the directive's own line, so later line numbers stay the cell's.
+                        code.Append($"var {name} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true)};");
+                    }
+                }
+                else if (OtherKernelNames.Contains(word))
+                {
+                    error ??= new DirectiveError(number,
+                        $"{magic} switches this cell to the {word} kernel; the workbook engine runs C# only " +
+                        "(Polyglot Notebooks would run it): move this code to C#");
                 }
                 else
                 {
                     error ??= new DirectiveError(number,
-                        $"the magic command {magic} is not supported by the workbook engine, which runs C# only " +
-                        "(allowed: #!csharp); move this code to C# or run the notebook in Polyglot Notebooks");
-                    keep = false;
+                        $"the magic command {magic} is not supported by the workbook engine (it handles #!csharp, #!c#, " +
+                        "#!time, #!set with a literal value, #!markdown and #!value cells); remove it or run the notebook in Polyglot Notebooks");
                 }
             }
             else if (ReferencePattern().Match(trimmed) is { Success: true } reference)
@@ -128,8 +208,18 @@ public sealed partial class CellDirectives
                 code.Append('\n');
             }
         }
-        return new CellDirectives(code.ToString(), packages, sources, references, error);
+        return new CellDirectives(code.ToString(), packages, sources, references, error, time, variables);
     }
+
+    // The value of "--option value" or "--option \"quoted value\"" in a magic command line.
+    private static string? Option(string line, string option)
+    {
+        var match = Regex.Match(line, Regex.Escape(option) + "\\s+(?:\"(?<q>[^\"]*)\"|(?<v>\\S+))");
+        return !match.Success ? null : match.Groups["q"].Success ? match.Groups["q"].Value : match.Groups["v"].Value;
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex IdentifierPattern();
 
     [GeneratedRegex("^#r\\s+\"(?<target>[^\"]*)\"\\s*(//.*)?$")]
     private static partial Regex ReferencePattern();

@@ -130,6 +130,17 @@ public sealed class ScriptSession
         {
             return Fail(clock, name, directiveError.Line, "DirectiveError", directiveError.Message, Array.Empty<string>());
         }
+        if (directives.Markdown is { } markdown)
+        {
+            // As the kernel's Markdown kernel does: the cell's Markdown, as HTML.
+            Display(Markdig.Markdown.ToHtml(markdown, MarkdownPipeline), new[] { "text/html" }, raw: true);
+            return new CellOutcome(true, clock.Elapsed.TotalSeconds);
+        }
+        if (directives.Value is { } text)
+        {
+            Display(text.Text, new[] { "text/plain" }, raw: true);
+            return new CellOutcome(true, clock.Elapsed.TotalSeconds);
+        }
         foreach (var (line, path) in directives.AssemblyReferences)
         {
             if (LooksLikePath(path))
@@ -225,8 +236,16 @@ public sealed class ScriptSession
                 });
             }
         }
+        if (directives.Time)
+        {
+            // The kernel's #!time output, after the cell's own outputs.
+            Display(string.Create(CultureInfo.InvariantCulture, $"Wall time: {clock.Elapsed.TotalMilliseconds:0.####}ms"), new[] { "text/plain" }, raw: true);
+        }
         return new CellOutcome(true, clock.Elapsed.TotalSeconds, Nuget: nugetInfo);
     }
+
+    private static readonly Markdig.MarkdownPipeline MarkdownPipeline =
+        Markdig.MarkdownExtensions.UseAdvancedExtensions(new Markdig.MarkdownPipelineBuilder()).Build();
 
     /// <summary>
     /// C# that assigns the given parameter values to the variables the parameters cell declared,
@@ -340,13 +359,14 @@ public sealed class ScriptSession
         await state.ContinueWithAsync<object>("warm + 1", options).ConfigureAwait(false);
     }
 
-    private void Display(object? value, string[] mimeTypes)
+    private void Display(object? value, string[] mimeTypes, bool raw = false)
     {
         BeforeDisplay?.Invoke();
         sink.Output(new JsonObject
         {
             ["output_type"] = "display_data",
-            ["data"] = MimeBundles.For(value, mimeTypes),
+            // raw: text the engine itself shows, under exactly the one MIME type given.
+            ["data"] = raw ? new JsonObject { [mimeTypes[0]] = NotebookDocument.ToMultiline((string)value!) } : MimeBundles.For(value, mimeTypes),
             ["metadata"] = new JsonObject(),
         });
     }

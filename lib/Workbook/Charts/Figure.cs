@@ -20,6 +20,23 @@ public sealed class Figure
         BarMode = barMode;
     }
 
+    /// <summary>
+    /// Wraps a chart made with Plotly.NET directly (for example with Plotly.NET.CSharp's
+    /// <c>Chart.Line</c>), so that it draws offline like the workbook's own figures.
+    /// </summary>
+    public static Figure From(GenericChart chart)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        var figure = JsonNode.Parse(GenericChart.toJson(chart));
+        var title = figure?["layout"]?["title"] switch
+        {
+            JsonValue text when text.TryGetValue<string>(out var t) => t,
+            JsonObject o => o["text"]?.GetValue<string>(),
+            _ => null,
+        };
+        return new Figure(chart, title ?? "Plotly.NET chart", (figure?["data"] as JsonArray)?.Count ?? 0);
+    }
+
     /// <summary>How this figure's bars share an x position (one setting per plot in plotly.js; a grid must choose one).</summary>
     internal StyleParam.BarMode? BarMode { get; }
 

@@ -175,7 +175,7 @@ public static class Plot
             typeof(Plotly.NET.Chart), "Grid", new[] { typeof(string[]), typeof(GenericChart[]) },
             ("nRows", rows), ("nCols", columns), ("SubPlotTitles", panels.Select(p => p.Title).ToArray()),
             ("XGap", 0.25), ("YGap", 0.35));
-        var chart = grid.Invoke(panels.Select(p => p.Chart).ToArray());
+        var chart = SharedSeriesStyle(grid.Invoke(panels.Select(p => p.Chart).ToArray()));
         chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
         // plotly.js has one bar mode per figure: grouped bars must not be drawn on top of each other.
         var barMode = panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Group)) ? StyleParam.BarMode.Group
@@ -185,6 +185,46 @@ public static class Plot
             chart = Style(chart, LayoutStyle(("BarMode", barMode)));
         }
         return new Figure(Sized(chart, Math.Min(1100, 380 * columns + 40), 300 * rows + 100), title, panels.Sum(p => p.TraceCount));
+    }
+
+    /// <summary>plotly.js's default colour sequence, which single-panel figures use in trace order.</summary>
+    internal static readonly string[] Palette =
+        { "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52" };
+
+    // In a grid, plotly.js colours traces by their index in the whole figure and lists every trace in
+    // the legend, so the same series gets a new colour in each panel and is listed once per panel.
+    // Here a series name keeps one colour in every panel, is listed once, and toggles in all panels.
+    private static GenericChart SharedSeriesStyle(GenericChart chart)
+    {
+        var colours = new Dictionary<string, string>(StringComparer.Ordinal);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        return WithTrace(chart, trace =>
+        {
+            if (trace.TryGetPropertyValue("name") is not { Value: string name })
+            {
+                return; // unnamed traces (heatmaps, contours) keep their own colour scale
+            }
+            if (!colours.TryGetValue(name, out var colour))
+            {
+                colour = colours[name] = Palette[colours.Count % Palette.Length];
+            }
+            var wantsLegend = trace.TryGetPropertyValue("showlegend") is not { Value: false };
+            trace.SetProperty("legendgroup", name);
+            trace.SetProperty("showlegend", wantsLegend && listed.Add(name));
+            foreach (var part in new[] { "line", "marker" })
+            {
+                if (trace.TryGetPropertyValue(part) is { Value: DynamicObj.DynamicObj style })
+                {
+                    style.SetProperty("color", colour);
+                }
+                else
+                {
+                    var fresh = new DynamicObj.DynamicObj();
+                    fresh.SetProperty("color", colour);
+                    trace.SetProperty(part, fresh);
+                }
+            }
+        });
     }
 
     private static Figure XY(string title, string xLabel, string yLabel, Series[] series, bool showMarkers, bool linesOnly)

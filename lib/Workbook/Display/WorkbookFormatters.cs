@@ -38,11 +38,12 @@ public static class WorkbookFormatters
     private static void RegisterAll()
     {
         Formatter.Register<Metric>((metric, writer) => writer.Write(MetricsHtml(new[] { metric })), HtmlFormatter.MimeType);
-        Formatter.Register<MetricTable>((table, writer) => writer.Write(MetricsHtml(table.Metrics)), HtmlFormatter.MimeType);
+        Formatter.Register<MetricTable>((table, writer) => writer.Write(MetricTableHtml(table)), HtmlFormatter.MimeType);
+        Formatter.Register<MetricTable>((table, writer) => writer.Write(table.ToBundleJson()), MetricTable.BundleMimeType);
         Formatter.Register<Metric>((metric, writer) => writer.Write(metric.ToString()), PlainTextFormatter.MimeType);
         Formatter.Register<MetricTable>((table, writer) => writer.Write(table.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Metric), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(MetricTable), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(MetricTable), HtmlFormatter.MimeType, PlainTextFormatter.MimeType, MetricTable.BundleMimeType);
 
         // The first cell's output: one line saying the notebook is ready.
         Formatter.Register<NotebookSession>((session, writer) => writer.Write($"<div class=\"workbook-session\"><code>{Html(session.ToString())}</code></div>"), HtmlFormatter.MimeType);
@@ -53,6 +54,12 @@ public static class WorkbookFormatters
         Formatter.Register<Figure>((figure, writer) => writer.Write(ChartHtml.NotebookFragment(figure)), HtmlFormatter.MimeType);
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Figure), HtmlFormatter.MimeType);
+
+        // A Plotly.NET chart returned by a cell (Plotly.NET.CSharp's Chart.Line(...), figure.Chart)
+        // draws the same way, offline, instead of as a table of its F# properties.
+        Formatter.Register<Plotly.NET.GenericChart>((chart, writer) => writer.Write(ChartHtml.NotebookFragment(Figure.From(chart))), HtmlFormatter.MimeType);
+        Formatter.Register<Plotly.NET.GenericChart>((chart, writer) => writer.Write(Figure.From(chart).ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(Plotly.NET.GenericChart), HtmlFormatter.MimeType);
 
         // Tensors: shape, dtype, device, requires_grad; values when small, statistics when large.
         Formatter.Register<Tensor>((tensor, writer) => writer.Write(TensorDisplay.ToHtml(tensor)), HtmlFormatter.MimeType);
@@ -79,6 +86,12 @@ public static class WorkbookFormatters
                $"<strong>{mark} {Html(result.Exercise)}: {verdict}</strong> <span>({result.CasesChecked} case{(result.CasesChecked == 1 ? "" : "s")} checked)</span>" +
                $"<div style=\"font-family:monospace;white-space:pre-wrap\">{Html(result.Message)}</div></div>";
     }
+
+    // A summary's table also embeds the bundle, for front ends that keep only text/html and text/plain.
+    private static string MetricTableHtml(MetricTable table) =>
+        MetricsHtml(table.Metrics) + (table.IsSummary
+            ? $"<script type=\"{MetricTable.BundleMimeType}\" class=\"workbook-metrics-bundle\">{table.ToBundleJson().Replace("</", "<\\/", StringComparison.Ordinal)}</script>"
+            : "");
 
     private static string MetricsHtml(IEnumerable<Metric> metrics)
     {

@@ -57,7 +57,13 @@ public static partial class Metrics
         return metric;
     }
 
-    /// <summary>The last reported value of each metric, as a table (the notebook's summary).</summary>
+    /// <summary>
+    /// The last reported value of each metric, as a table (the notebook's summary, its last cell).
+    /// Besides the table a person reads (text/html, text/plain), its output carries every value in a
+    /// machine-readable bundle (<see cref="MetricTable.BundleMimeType"/>, also embedded in the HTML),
+    /// so that <c>workbook check --executed</c> can hold a notebook executed by any kernel to its
+    /// declared bounds.
+    /// </summary>
     public static MetricTable Summary()
     {
         var last = new Dictionary<string, Metric>();
@@ -65,7 +71,7 @@ public static partial class Metrics
         {
             last[metric.Name] = metric;
         }
-        return new MetricTable(last.Values.ToArray());
+        return new MetricTable(last.Values.ToArray(), IsSummary: true);
     }
 
     /// <summary>Forgets every reported metric (for tests and for re-running a notebook from the top).</summary>
@@ -82,8 +88,39 @@ public static partial class Metrics
 }
 
 /// <summary>Several metrics shown together as one table.</summary>
-public sealed record MetricTable(IReadOnlyList<Metric> Metrics)
+/// <param name="Metrics">the metrics, in the order they were first reported.</param>
+/// <param name="IsSummary">whether this is a notebook's summary (<see cref="Metrics.Summary"/>), whose
+/// output carries the machine-readable bundle.</param>
+public sealed record MetricTable(IReadOnlyList<Metric> Metrics, bool IsSummary = false)
 {
+    /// <summary>MIME type of the machine-readable bundle of a summary's metrics.</summary>
+    public const string BundleMimeType = "application/vnd.workbook.metrics+json";
+
+    /// <summary>
+    /// The bundle: <c>{"format": "workbook-metrics/1", "metrics": {"name": value, ...}}</c>, values
+    /// written so that they parse back to the same double (NaN and infinities as strings).
+    /// </summary>
+    public string ToBundleJson()
+    {
+        var metrics = new System.Text.Json.Nodes.JsonObject();
+        foreach (var metric in Metrics)
+        {
+            metrics[metric.Name] = double.IsFinite(metric.Value)
+                ? System.Text.Json.Nodes.JsonValue.Create(metric.Value)
+                : System.Text.Json.Nodes.JsonValue.Create(metric.Value.ToString(CultureInfo.InvariantCulture));
+        }
+        var bundle = new System.Text.Json.Nodes.JsonObject
+        {
+            ["format"] = BundleFormat,
+            ["host"] = NotebookHost.Name,
+            ["metrics"] = metrics,
+        };
+        return bundle.ToJsonString();
+    }
+
+    /// <summary>The bundle's format tag.</summary>
+    public const string BundleFormat = "workbook-metrics/1";
+
     /// <inheritdoc />
     public override string ToString() => string.Join(Environment.NewLine, Metrics.Select(m => m.ToString()));
 }

@@ -187,6 +187,38 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void GridGivesASeriesOneColourAndOneLegendEntryInEveryPanel()
+    {
+        // As in notebook 21's race: the same algorithms in two panels (return vs steps, vs seconds).
+        var figure = Plot.Grid("Race", 2,
+            Plot.Line("vs steps", "steps", "return", Series.Of("PPO", new[] { 1.0, 2.0 }), Series.Of("A2C", new[] { 1.0, 1.5 })),
+            Plot.Line("vs time", "seconds", "return", Series.Of("A2C", new[] { 1.0, 1.5 }), Series.Of("PPO", new[] { 1.0, 2.0 })));
+        var traces = Traces(Parse(figure)).Select(t => t!).ToList();
+
+        string Colour(JsonNode trace) => trace["line"]!["color"]!.GetValue<string>();
+        var byName = traces.GroupBy(t => t["name"]!.GetValue<string>()).ToDictionary(g => g.Key, g => g.ToList());
+        Assert.Equal(2, byName["PPO"].Count);
+        Assert.Single(byName["PPO"].Select(Colour).Distinct());                   // PPO: one colour in both panels
+        Assert.Single(byName["A2C"].Select(Colour).Distinct());
+        Assert.NotEqual(Colour(byName["PPO"][0]), Colour(byName["A2C"][0]));     // and the two differ
+        Assert.Equal(1, byName["PPO"].Count(t => t["showlegend"]!.GetValue<bool>())); // listed once
+        Assert.Equal(1, byName["A2C"].Count(t => t["showlegend"]!.GetValue<bool>()));
+        Assert.All(traces, t => Assert.Equal(t["name"]!.GetValue<string>(), t["legendgroup"]!.GetValue<string>())); // toggles together
+    }
+
+    [Fact]
+    public void APlotlyChartMadeDirectlyBecomesAFigure()
+    {
+        var chart = Plotly.NET.CSharp.Chart.Line<double, double, string>(x: new[] { 1.0, 2.0 }, y: new[] { 3.0, 4.0 }, Name: "direct");
+        var figure = Figure.From(chart);
+        Assert.Equal(1, figure.TraceCount);
+        Assert.Equal("Plotly.NET chart", figure.Title);
+        Assert.Equal(new[] { 3.0, 4.0 }, Doubles(Traces(Parse(figure))[0]!["y"]));
+        var titled = Figure.From(Plotly.NET.Chart.withTitle("named", null).Invoke(chart));
+        Assert.Equal("named", titled.Title);
+    }
+
+    [Fact]
     public void WithSizeAndWithLogYChangeTheLayoutAndKeepTheLabels()
     {
         var json = Parse(Plot.Line("Loss", "step", "loss", Series.Of("train", new[] { 10.0, 1.0, 0.1 })).WithSize(500, 300).WithLogY());

@@ -36,6 +36,45 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void SummaryCarriesAMachineReadableBundleThatRoundTripsEveryValue()
+    {
+        Metrics.Clear();
+        try
+        {
+            Metrics.Report("accuracy", 0.1 + 0.2, "not exactly 0.3");
+            Metrics.Report("loss", double.NaN);
+            Metrics.Report("accuracy", 1.0 / 3.0);
+            var summary = Metrics.Summary();
+
+            Assert.True(summary.IsSummary);
+            var bundle = System.Text.Json.Nodes.JsonNode.Parse(summary.ToBundleJson())!;
+            Assert.Equal(MetricTable.BundleFormat, bundle["format"]!.GetValue<string>());
+            Assert.Equal(1.0 / 3.0, bundle["metrics"]!["accuracy"]!.GetValue<double>()); // the last value, bit for bit
+            Assert.Equal("NaN", bundle["metrics"]!["loss"]!.GetValue<string>());
+
+            Display.WorkbookFormatters.Register();
+            var html = Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(summary, "text/html");
+            Assert.Contains($"<script type=\"{MetricTable.BundleMimeType}\"", html);
+            Assert.Contains(MetricTable.BundleMimeType,
+                Microsoft.DotNet.Interactive.Formatting.Formatter.GetPreferredMimeTypesFor(typeof(MetricTable)));
+            // An ordinary table of metrics (one Report) carries no bundle.
+            var single = new MetricTable(summary.Metrics);
+            Assert.DoesNotContain("<script", Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(single, "text/html"));
+        }
+        finally
+        {
+            Metrics.Clear();
+        }
+    }
+
+    [Fact]
+    public void TheLibraryRegistersItsFSharpCoreRedirectWhenItLoads()
+    {
+        // A module initializer: no cell has to run first in the real kernel.
+        Assert.True(Notebooks.KernelCompatibility.IsRegistered);
+    }
+
+    [Fact]
     public void SummaryKeepsTheLastValueOfEachName()
     {
         Metrics.Clear();

@@ -1,0 +1,143 @@
+using System.Text.Json.Nodes;
+using Workbook.Engine.Claims;
+using Workbook.Engine.Documents;
+using Workbook.Engine.Execution;
+
+namespace Workbook.Engine.Tests;
+
+/// <summary>
+/// <c>workbook check --executed</c>: claims held from a notebook executed anywhere, from the metrics
+/// bundle of its summary output; and the magics the engine handles as the kernel does.
+/// </summary>
+public sealed class ExecutedCheckTests
+{
+    private const string Bundle = "{\"format\":\"workbook-metrics/1\",\"host\":\"polyglot\",\"metrics\":{\"accuracy\":0.93,\"loss\":1.5}}";
+
+    private static string Executed(string folder, JsonArray? summaryOutputs, JsonObject? workbook, JsonObject? extraOutput = null)
+    {
+        var path = Notebooks.Write(Path.Combine(folder, "nb.ipynb"), new[] { new Cell("var a = 1;"), new Cell("Metrics.Summary()") }, workbook);
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        var cells = json["cells"]!.AsArray();
+        if (extraOutput is not null)
+        {
+            cells[0]!["outputs"]!.AsArray().Add(extraOutput);
+        }
+        if (summaryOutputs is not null)
+        {
+            cells[1]!["outputs"] = summaryOutputs;
+        }
+        if (workbook is null)
+        {
+            json["metadata"]!.AsObject().Remove("workbook");
+        }
+        File.WriteAllText(path, NotebookDocument.Serialize(json));
+        return path;
+    }
+
+    private static JsonArray Display(JsonObject data) =>
+        new(new JsonObject { ["output_type"] = "display_data", ["data"] = data, ["metadata"] = new JsonObject() });
+
+    private static JsonObject Claims(string accuracy) => new() { ["metrics"] = new JsonObject { ["accuracy"] = accuracy, ["loss"] = "<= 2" } };
+
+    [Fact]
+    public void A_bundle_as_a_kernel_writes_it_holds_the_notebook_to_its_bounds()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        var passing = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            [ExecutedNotebookCheck.BundleMimeType] = NotebookDocument.ToMultiline(Bundle), // a string, as the kernel writes it
+            ["text/plain"] = "accuracy = 0.93",
+        }), Claims(">= 0.9")));
+        Assert.True(passing.Passed, passing.Describe());
+        Assert.Equal(0.93, passing.Metrics!["accuracy"]);
+        Assert.Equal("polyglot", passing.Host);
+
+        var failing = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(Bundle), // an object, as the engine writes it
+        }), Claims(">= 0.95")));
+        Assert.False(failing.Passed);
+        Assert.Contains("metric accuracy = 0.93 misses its bound >= 0.95", failing.Describe());
+    }
+
+    [Fact]
+    public void The_copy_embedded_in_the_html_is_enough()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        var check = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            ["text/html"] = $"<table></table><script type=\"{ExecutedNotebookCheck.BundleMimeType}\" class=\"workbook-metrics-bundle\">{Bundle}</script>",
+        }), Claims(">= 0.9")));
+        Assert.True(check.Passed, check.Describe());
+    }
+
+    [Fact]
+    public void Error_outputs_and_a_missing_summary_fail_with_what_is_wrong()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        var error = new JsonObject { ["output_type"] = "error", ["ename"] = "Error", ["evalue"] = "CS0103: x does not exist\nmore", ["traceback"] = new JsonArray() };
+        var withError = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(Bundle),
+        }), Claims(">= 0.9"), error));
+        Assert.False(withError.Passed);
+        Assert.Contains("error output in cell 1: Error: CS0103: x does not exist", withError.Describe());
+
+        var unfinished = ExecutedNotebookCheck.Check(Executed(folder, new JsonArray(), Claims(">= 0.9")));
+        Assert.False(unfinished.Passed);
+        Assert.Contains("no metrics bundle", unfinished.Describe());
+    }
+
+    [Fact]
+    public void A_copy_without_claims_takes_them_from_its_source_or_fails()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        var source = Notebooks.Write(Path.Combine(Notebooks.TempFolder("source"), "nb.ipynb"), new[] { new Cell("1") }, Claims(">= 0.99"));
+        var executed = Executed(folder, Display(new JsonObject { [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(Bundle) }), workbook: null);
+
+        var alone = ExecutedNotebookCheck.Check(executed);
+        Assert.False(alone.Passed);
+        Assert.Contains("no declared claims", alone.Describe());
+
+        var fromSource = ExecutedNotebookCheck.Check(executed, source);
+        Assert.False(fromSource.Passed);
+        Assert.Contains("misses its bound >= 0.99", fromSource.Describe());
+    }
+
+    [Fact]
+    public async Task The_cli_checks_a_folder_of_executed_notebooks()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        Executed(folder, Display(new JsonObject { [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(Bundle) }), Claims(">= 0.95"));
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await Cli.Commands.RunAsync(new[] { "check", "--executed", folder }, output, error);
+        Assert.Equal(1, code);
+        Assert.Contains("nb.ipynb: FAILED", output.ToString());
+        Assert.Contains("misses its bound >= 0.95", error.ToString());
+    }
+
+    [Theory]
+    [InlineData("#!time\nvar s = 1;", true, "\nvar s = 1;")]
+    [InlineData("#!c#\n#!time\ns", true, "\n\ns")]
+    [InlineData("#!set --name steps --value 200\nsteps", false, "var steps = \"200\";\nsteps")]
+    [InlineData("#!set --name label --value \"two words\"", false, "var label = \"two words\";")]
+    public void Magics_handled_as_the_kernel_handles_them_keep_line_numbers(string source, bool time, string code)
+    {
+        var directives = CellDirectives.Parse(source);
+        Assert.Null(directives.Error);
+        Assert.Equal(time, directives.Time);
+        Assert.Equal(code, directives.Code);
+    }
+
+    [Fact]
+    public void Markdown_and_value_cells_hold_text_not_code()
+    {
+        var markdown = CellDirectives.Parse("#!markdown\n# Title\n\ntext");
+        Assert.Equal("# Title\n\ntext", markdown.Markdown);
+        Assert.Equal("", markdown.Code);
+        var value = CellDirectives.Parse("#!value --name greeting\nhello");
+        Assert.Equal(("greeting", "hello"), value.Value);
+        Assert.Equal(2, CellDirectives.Parse("var a = 1;\n#!fsharp\nlet b = 2").Error!.Line);
+    }
+}
