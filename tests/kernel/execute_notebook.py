@@ -35,8 +35,8 @@ def main():
     client = NotebookClient(
         notebook,
         kernel_name=args.kernel,
-        timeout=args.cell_timeout,
-        startup_timeout=args.startup_timeout,
+        timeout=int(args.cell_timeout),
+        startup_timeout=int(args.startup_timeout),
         allow_errors=True,
         record_timing=True,
         resources={"metadata": {"path": folder}},

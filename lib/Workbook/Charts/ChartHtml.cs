@@ -44,17 +44,23 @@ public static class ChartHtml
         Fragment(figure, includePlotlyJs: Interlocked.Exchange(ref plotlyInlinedThisSession, 1) == 0);
 
     /// <summary>
-    /// An HTML fragment: the chart's div and a script that draws the chart. With
-    /// <paramref name="includePlotlyJs"/> (the default) it is self-contained: it defines Plotly if the
-    /// page has not. Without, it waits for an earlier output on the page to define Plotly.
+    /// An HTML fragment: the chart's div, a static SVG picture of the same figure (<see cref="ChartSvg"/>),
+    /// and a script that draws the interactive chart in its place. With <paramref name="includePlotlyJs"/>
+    /// (the default) it is self-contained: it defines Plotly if the page has not. Without, it waits for
+    /// an earlier output on the page to define Plotly; if none does (the first chart's output was
+    /// cleared, or the viewer runs no scripts), the static picture stays, with a line saying why.
     /// </summary>
     public static string Fragment(Figure figure, bool includePlotlyJs = true)
     {
         var id = NextId();
         var (width, height) = figure.Size;
+        var json = figure.ToJson();
         var style = $"width:{(width is { } w ? $"{w}px" : "100%")};height:{height ?? 420}px;";
-        var html = new StringBuilder(PlotlyJs.Length + 4096);
-        html.Append($"<div class=\"workbook-figure\"><div id=\"{id}\" class=\"workbook-chart\" style=\"{style}\" title=\"{WebUtility.HtmlEncode(figure.Title)}\"></div>\n");
+        var html = new StringBuilder((includePlotlyJs ? PlotlyJs.Length : 0) + json.Length + 8192);
+        html.Append($"<div class=\"workbook-figure\"><div id=\"{id}\" class=\"workbook-chart\" style=\"{style}display:none\" title=\"{WebUtility.HtmlEncode(figure.Title)}\"></div>\n");
+        html.Append($"<div id=\"{id}-static\" class=\"workbook-chart-static\">");
+        html.Append(ChartSvg.Render(json, width ?? 720, height ?? 420));
+        html.Append($"<div id=\"{id}-note\" style=\"display:none;font:12px sans-serif;color:#666\">A static picture: plotly.js is not on this page (the notebook's first chart carries it). Run this cell, or the notebook, for the interactive chart.</div></div>\n");
         html.Append("<script type=\"text/javascript\">\n");
         if (includePlotlyJs)
         {
@@ -65,13 +71,18 @@ public static class ChartHtml
             html.Append("\n}).call(window); }\n");
         }
         html.Append("(function () {\n");
-        html.Append("  var figure = ").Append(ScriptSafe(figure.ToJson())).Append(";\n");
+        html.Append("  var figure = ").Append(ScriptSafe(json)).Append(";\n");
         html.Append("  var config = Object.assign({ responsive: true, displaylogo: false }, figure.config || {});\n");
         html.Append("  var tries = 0;\n");
         html.Append("  function draw() {\n");
-        html.Append($"    if (window.Plotly) {{ window.Plotly.newPlot('{id}', figure.data, figure.layout || {{}}, config); return; }}\n");
-        html.Append("    if (++tries < 200) { setTimeout(draw, 50); return; }\n");
-        html.Append($"    document.getElementById('{id}').textContent = 'plotly.js was not found on this page: run the notebook from its first chart (the first chart of a session carries plotly.js).';\n");
+        html.Append("    if (window.Plotly) {\n");
+        html.Append($"      document.getElementById('{id}-static').style.display = 'none';\n");
+        html.Append($"      document.getElementById('{id}').style.display = 'block';\n");
+        html.Append($"      window.Plotly.newPlot('{id}', figure.data, figure.layout || {{}}, config);\n");
+        html.Append("      return;\n");
+        html.Append("    }\n");
+        html.Append("    if (++tries < 100) { setTimeout(draw, 50); return; }\n");
+        html.Append($"    document.getElementById('{id}-note').style.display = 'block';\n");
         html.Append("  }\n");
         html.Append("  draw();\n");
         html.Append("})();\n</script></div>");

@@ -200,9 +200,10 @@ public static class Plot
         var listed = new HashSet<string>(StringComparer.Ordinal);
         return WithTrace(chart, trace =>
         {
-            if (trace.TryGetPropertyValue("name") is not { Value: string name })
+            if (trace.TryGetPropertyValue("name") is not { Value: string name } ||
+                trace.TryGetPropertyValue("type") is not { Value: string type } || type is not ("scatter" or "bar" or "histogram"))
             {
-                return; // unnamed traces (heatmaps, contours) keep their own colour scale
+                return; // heatmaps and contours keep their own colour scale and stay out of the legend
             }
             if (!colours.TryGetValue(name, out var colour))
             {

@@ -40,6 +40,15 @@ public sealed class ChromiumRenderTests
             Assert.Contains(">Rendered attention<", dom);
             Assert.Contains(">chat<", dom);                               // a heatmap row label drawn as a tick
             Assert.Matches("class=\"[^\"]*js-line[^\"]*\"[^>]*d=\"M", dom); // the loss curve's SVG path
+
+            // The second chart alone on a page (the first chart's output cleared): no plotly.js, so
+            // its static picture stays, with a line saying why.
+            var alone = Path.Combine(directory.FullName, "alone.html");
+            File.WriteAllText(alone, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + second + "</body></html>");
+            var aloneDom = Chromium.DumpDom(alone, Path.Combine(directory.FullName, "profile-alone"));
+            Assert.DoesNotContain("js-plotly-plot", aloneDom);
+            Assert.Contains("class=\"workbook-chart-static\"", aloneDom);
+            Assert.Contains(">Rendered attention<", aloneDom);       // the static picture's title
         }
         finally
         {
