@@ -63,7 +63,7 @@ public partial class KernelParityTests
         Assert.Equal(new[] { "499500", "Wall time: #ms" }, fromKernel[2]);
         Assert.Equal(new[] { "A heading from a code cell some emphasis" }, fromKernel[8]);
         Assert.Equal(new[] { "hello, kernel" }, fromKernel[13]);
-        Assert.Equal(new[] { "Some words here" }, fromKernel[14]);
+        Assert.Equal(new[] { "Installed Packages Humanizer.Core, 3.0.10", "some words here" }, fromKernel[14]);
         Assert.Empty(fromKernel[15]);
     }
 

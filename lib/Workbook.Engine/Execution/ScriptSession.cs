@@ -184,6 +184,10 @@ public sealed class ScriptSession
                 var fresh = restored.Assemblies.Where(nugetReferences.Add).ToArray();
                 options = options.AddReferences(fresh.Select(path => MetadataReference.CreateFromFile(path)));
                 cellOptions = options;
+                // As the kernel does: a list of the packages this cell installed, before its outputs.
+                Display("<div><div></div><div></div><div><strong>Installed Packages</strong><ul>" +
+                        string.Concat(directives.Packages.Select(p => $"<li><span>{System.Net.WebUtility.HtmlEncode(p.ToString())}</span></li>")) +
+                        "</ul></div></div>", new[] { "text/html" }, raw: true);
                 nugetInfo = new JsonObject
                 {
                     ["packages"] = new JsonArray(packages.Select(p => (JsonNode)JsonValue.Create(p.ToString())!).ToArray()),
@@ -417,8 +421,13 @@ public sealed class ScriptSession
         {
             return true;
         }
-        var type = compilation.GetSemanticModel(tree).GetTypeInfo(statement.Expression).Type;
+        var info = compilation.GetSemanticModel(tree).GetTypeInfo(statement.Expression);
         _ = parsedTrailing;
+        if (info.Type is null && statement.Expression.IsKind(SyntaxKind.NullLiteralExpression))
+        {
+            return false; // a trailing `null` shows <null>, as in the kernel
+        }
+        var type = info.Type;
         return type is null || type.SpecialType == SpecialType.System_Void;
     }
 
