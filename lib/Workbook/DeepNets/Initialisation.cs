@@ -79,9 +79,10 @@ public static class Initialisation
     }
 
     /// <summary>
-    /// The standard deviation of the activations a⁽¹⁾ … a⁽ᵈᵉᵖᵗʰ⁾ (over batch and units) of a <paramref name="depth"/>-layer
+    /// The root mean square √E[a²] of the activations a⁽¹⁾ … a⁽ᵈᵉᵖᵗʰ⁾ (over batch and units; the quantity the variance
+    /// argument of Notes §4.4.2 tracks) of a <paramref name="depth"/>-layer
     /// net of constant <paramref name="width"/>, fed x ~ N(0, 1) [batch, width], with weights drawn by <paramref name="scheme"/>
-    /// and zero biases: how the signal's size changes with depth (Notes §4.4.1-4.4.4). Element 0 is the input's std.
+    /// and zero biases: how the signal's size changes with depth (Notes §4.4.1-4.4.4). Element 0 is the input's.
     /// </summary>
     public static double[] ActivationSpread(InitScheme scheme, Nonlinearity activation, int depth = 20, int width = 256, int batch = 512,
         double orthogonalGain = 1.0)
@@ -91,9 +92,10 @@ public static class Initialisation
         var mlp = Apply(new Mlp(MlpConfig.Deep(width, width, depth - 1, width, activation)), scheme, orthogonalGain);
         var x = randn(batch, width);                                                // [batch, width]
         var trace = mlp.Trace(x);
-        var spread = new List<double> { x.std().ToDouble() };
-        spread.AddRange(trace.Hidden.Select(a => a.std().ToDouble()));
-        spread.Add(Mlp.Activate(trace.Output, activation).std().ToDouble());       // the last layer, through σ as the others
+        static double Rms(Tensor a) => a.pow(2).mean().sqrt().ToDouble();
+        var spread = new List<double> { Rms(x) };
+        spread.AddRange(trace.Hidden.Select(Rms));
+        spread.Add(Rms(Mlp.Activate(trace.Output, activation)));                    // the last layer, through σ as the others
         return spread.ToArray();
     }
 }
