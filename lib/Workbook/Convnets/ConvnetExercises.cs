@@ -19,7 +19,7 @@ public static class ConvnetExercises
         {
             using var _ = no_grad();
             using var conv = nn.Conv1d(1, 1, k, s, p, d);
-            using var output = conv.call(zeros(1, 1, n));                             // [1, 1, out]
+            using var output = conv.call(zeros(16, 1, n));                            // [16, 1, out] (a batch of 16: libtorch skips its NNPACK probe and its warning)
             cases.Add(((n, k, s, p, d), output.shape[2]));
         }
         return Exercise.CheckValues("convolution output size", (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
