@@ -1,0 +1,66 @@
+using TorchSharp;
+using Workbook.Convnets;
+using Workbook.Data.Images;
+using Workbook.DeepNets;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Convnets;
+
+/// <summary>The shape images are deterministic and learnable; plain deep stacks lose the gradient and residual ones keep it.</summary>
+public sealed class ShapesAndTrainingTests
+{
+    [Fact]
+    public void ShapeImagesAreDeterministicBalancedAndDifferByClass()
+    {
+        using var scope = NewDisposeScope();
+        var a = ShapeImages.Generate(200, size: 16, noise: 0.3, seed: 4);
+        var b = ShapeImages.Generate(200, size: 16, noise: 0.3, seed: 4);
+        var c = ShapeImages.Generate(200, size: 16, noise: 0.3, seed: 5);
+        Assert.True(a.Images.allclose(b.Images, rtol: 0, atol: 0));
+        Assert.False(a.Images.allclose(c.Images));
+        Assert.Equal(new long[] { 200, 1, 16, 16 }, a.Images.shape);
+        Assert.All(Enumerable.Range(0, 4), k => Assert.Equal(50, (a.Labels == k).sum().ToInt64()));
+        var clean = ShapeImages.Generate(400, size: 16, noise: 0, seed: 6);
+        var inked = clean.Images.gt(0).to_type(ScalarType.Float32).sum(new long[] { 1, 2, 3 });   // pixels inside the shape
+        var squares = inked[clean.Labels == 0].mean().ToDouble();
+        var crosses = inked[clean.Labels == 2].mean().ToDouble();
+        Assert.True(squares > 1.5 * crosses, $"squares cover {squares} pixels on average, crosses {crosses}");
+        Assert.True(clean.Images.max().ToDouble() <= 1 && clean.Images.min().ToDouble() >= 0);
+    }
+
+    [Fact]
+    public void ASmallCnnLearnsTheShapes()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(51);
+        var train = ShapeImages.Generate(800, seed: 7);
+        var test = ShapeImages.Generate(400, seed: 8);
+        var model = new SmallCnn(new SmallCnnConfig());
+        ClassifierTraining.Train(model, new ClassificationData(train.Images, train.Labels, 4), new TrainingConfig(150, 32, 0.01, Adam: true));
+        var accuracy = ClassifierTraining.Accuracy(model, new ClassificationData(test.Images, test.Labels, 4));
+        Assert.True(accuracy > 0.6, $"test accuracy {accuracy}");
+    }
+
+    [Fact]
+    public void GradientsVanishThroughAPlainStackButNotThroughAResidualOne()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(52);
+        var x = randn(4, 4, 8, 8);
+        var readout = randn(4, 4, 8, 8);
+        var plain = GradientFlow.InputGradientNorms(GradientFlow.Stack(10, 4, residual: false).ToList<nn.Module<Tensor, Tensor>>(), x, readout);
+        var residual = GradientFlow.InputGradientNorms(GradientFlow.Stack(10, 4, residual: true).ToList<nn.Module<Tensor, Tensor>>(), x, readout);
+        Assert.Equal(11, plain.Length);
+        Assert.True(plain[0] / plain[^1] < 1e-4, $"plain: {plain[0] / plain[^1]}");
+        Assert.True(residual[0] / residual[^1] > 0.1, $"residual: {residual[0] / residual[^1]}");
+    }
+
+    [Fact]
+    public void ConvnetExercisesAcceptTheFormulaAndRejectAMissingDilation()
+    {
+        Assert.True(ConvnetExercises.CheckOutputSize((n, k, s, p, d) => (n + 2 * p - d * (k - 1) - 1) / s + 1).Passed);
+        Assert.False(ConvnetExercises.CheckOutputSize((n, k, s, p, d) => (n + 2 * p - k) / s + 1).Passed);
+        Assert.True(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + (bias ? o : 0)).Passed);
+        Assert.False(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + o).Passed);
+    }
+}
