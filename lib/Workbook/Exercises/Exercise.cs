@@ -52,6 +52,10 @@ public static class Exercise
             {
                 got = student(Clone(cases[i]));
             }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
+            }
             catch (Exception e)
             {
                 return Fail(exercise, i + 1, $"{label}: your function threw {e.GetType().Name}: {e.Message} (inputs with shapes {shapes})");
@@ -98,6 +102,10 @@ public static class Exercise
             {
                 got = student(input);
             }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
+            }
             catch (Exception e)
             {
                 return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
@@ -131,6 +139,10 @@ public static class Exercise
             try
             {
                 got = student((double[])input.Clone());
+            }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
             }
             catch (Exception e)
             {
@@ -212,6 +224,10 @@ public static class Exercise
         new(exercise, true, cases, cases == 1 ? "passed the 1 case" : $"passed all {cases} cases");
 
     private static ExerciseResult Fail(string exercise, int casesChecked, string message) => new(exercise, false, casesChecked, message);
+
+    // The student edition's stub throws NotImplementedException: the exercise was not tried yet.
+    private static ExerciseResult NotAttempted(string exercise, string stubMessage) =>
+        new(exercise, false, 0, $"not attempted yet: {stubMessage}", Attempted: false);
 
     internal static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
 
