@@ -69,6 +69,9 @@ public sealed class BiasVarianceExperiment
     /// <summary>The settings the sets were drawn with.</summary>
     public BiasVarianceConfig Config { get; }
 
+    /// <summary>All T training sets at once, X and Y of shape [T, n].</summary>
+    public RegressionSample TrainingSets => train;
+
     /// <summary>Training set <paramref name="index"/> (X and Y of shape [n]).</summary>
     public RegressionSample TrainingSet(int index) => new(train.X[index], train.Y[index]);
 

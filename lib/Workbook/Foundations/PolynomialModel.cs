@@ -14,13 +14,23 @@ public sealed record PolynomialModel(Tensor Weights)
     public int Degree => (int)Weights.shape[^1] - 1;
 
     /// <summary>
-    /// f_θ(x) for inputs [m] (shared by every polynomial of the batch), giving [..., m].
+    /// f_θ(x). One polynomial (Weights [p]) takes inputs of any shape [...] and gives the same shape; a batch of
+    /// polynomials (Weights [T, p]) takes inputs [m] shared by all of them and gives [T, m].
     /// </summary>
     public Tensor Predict(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var design = PolynomialFeatures.Design(x, Degree);                      // [m, degree + 1]
-        return Weights.matmul(design.t()).MoveToOuterDisposeScope();           // [..., degree + 1] @ [degree + 1, m] -> [..., m]
+        var design = PolynomialFeatures.Design(x, Degree);                          // [..., p]
+        if (Weights.dim() == 1)
+        {
+            return design.matmul(Weights).MoveToOuterDisposeScope();               // [..., p] @ [p] -> [...]
+        }
+        if (x.dim() != 1)
+        {
+            throw new ArgumentException(
+                $"a batch of polynomials (weights [{string.Join(", ", Weights.shape)}]) predicts at shared inputs [m], got [{string.Join(", ", x.shape)}]", nameof(x));
+        }
+        return Weights.matmul(design.t()).MoveToOuterDisposeScope();               // [T, p] @ [p, m] -> [T, m]
     }
 
     /// <summary>The squared length ‖θ‖² of the coefficient vector(s), [...] (a plain number for one polynomial).</summary>
