@@ -27,6 +27,7 @@ public static class Conditioning
         {
             throw new ArgumentException($"the tolerance is a fraction of the starting distance, in (0, 1); got {tolerance}", nameof(tolerance));
         }
+        using var scope = NewDisposeScope();   // every tensor of the run stays inside; the result is a count
         var theta = tensor(new[] { quadratic.Start.X, quadratic.Start.Y }, dtype: float64).requires_grad_(true);   // [2]
         var optimizer = makeOptimizer(quadratic, new[] { theta });
         var target = tolerance * Distance(quadratic.Start, quadratic.Minimum);

@@ -23,6 +23,7 @@ public sealed record Trajectory(string Name, double[] X, double[] Y, double[] Lo
     public static Trajectory Run(TestFunction function, Func<IReadOnlyList<Tensor>, IOptimizer> makeOptimizer, int steps,
         (double X, double Y)? start = null, string? name = null)
     {
+        using var scope = NewDisposeScope();   // every tensor of the run stays inside; the result is plain numbers
         var (x0, y0) = start ?? function.Start;
         var theta = tensor(new[] { x0, y0 }, dtype: float64).requires_grad_(true);   // [2]
         var optimizer = makeOptimizer(new[] { theta });
