@@ -26,6 +26,23 @@ public static class Plot
     public static Figure Scatter(string title, string xLabel, string yLabel, params Series[] series) =>
         XY(title, xLabel, yLabel, series, showMarkers: true, linesOnly: false);
 
+    /// <summary>
+    /// A data set as markers with curves drawn over it as lines, on one set of axes (for example noisy
+    /// samples and the models fitted to them). The legend names the points and every curve.
+    /// </summary>
+    public static Figure PointsAndCurves(string title, string xLabel, string yLabel, Series points, params Series[] curves)
+    {
+        RequireSome(curves.Length, "curve");
+        points.Validate();
+        var lines = Line(title, xLabel, yLabel, curves);
+        var markers = Chart.Point<double, double, string>(x: points.X.ToArray(), y: points.Y.ToArray(), Name: points.Name, ShowLegend: true);
+        // The markers' own chart carries Plotly.NET's default 600 x 600 layout: combine it first so that
+        // the line chart's layout (title, axis labels, size) wins, and show every curve in the legend.
+        var combined = Plotly.NET.Chart.combine(new[] { markers, lines.Chart });
+        combined = WithTrace(combined, trace => trace.SetProperty("showlegend", true));
+        return new Figure(Sized(combined, 720, 420), title, curves.Length + 1);
+    }
+
     /// <summary>Grouped bars: one bar per category for each group (for example one group per model).</summary>
     public static Figure Bar(string title, string xLabel, string yLabel, IReadOnlyList<string> categories,
         params (string Name, IReadOnlyList<double> Values)[] groups)
