@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -95,7 +96,7 @@ public static class Masks
         {
             return scores.softmax(-1);                              // [..., Tq, Tk]
         }
-        Shapes.CheckMask(keep, scores.shape);
+        AttentionChecks.CheckMask(keep, scores.shape);
         using var scope = NewDisposeScope();
         var dropped = keep.logical_not();                            // broadcastable to [..., Tq, Tk]
         var filled = scores.masked_fill(dropped, double.NegativeInfinity); // [..., Tq, Tk]

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -247,7 +248,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
             mask = keep.dim() == 3 ? keep.unsqueeze(1) : keep.alias(); // [B, 1, Tq, Tk] or as given
             try
             {
-                Shapes.CheckMask(mask, expected);
+                AttentionChecks.CheckMask(mask, expected);
             }
             catch (ArgumentException)
             {

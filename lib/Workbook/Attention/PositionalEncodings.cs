@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -154,8 +155,8 @@ public sealed class RelativePositionScore : nn.Module, IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
-        Shapes.CheckLastDim(queries, Dim, "queries", $"RelativePositionScore(dim: {Dim}, maxDistance: {MaxDistance})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckLastDim(queries, Dim, "queries", $"RelativePositionScore(dim: {Dim}, maxDistance: {MaxDistance})");
         long tq = queries.shape[^2], tk = keys.shape[^2];
         using var scope = NewDisposeScope();
         var content = queries.matmul(keys.transpose(-2, -1));                               // [..., Tq, Tk]  q_i·k_j
@@ -201,7 +202,7 @@ public sealed class RelativeBiasScore : nn.Module, IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         var headsInInput = queries.dim() >= 4 ? queries.shape[^3] : 1;
         if (headsInInput != Heads)
         {

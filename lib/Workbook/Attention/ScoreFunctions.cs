@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -16,7 +17,7 @@ public sealed class DotProductScore : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         return queries.matmul(keys.transpose(-2, -1)); // [..., Tq, D] @ [..., D, Tk] -> [..., Tq, Tk]
     }
 }
@@ -34,7 +35,7 @@ public sealed class ScaledDotProductScore : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         var scale = 1.0 / Math.Sqrt(queries.shape[^1]);
         return queries.matmul(keys.transpose(-2, -1)).mul_(scale); // [..., Tq, Tk]
     }
@@ -53,7 +54,7 @@ public sealed class CosineScore(double epsilon = 1e-8) : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         using var scope = NewDisposeScope();
         var qNorm = queries.norm(-1, keepdim: true).clamp_min(epsilon); // [..., Tq, 1]
         var kNorm = keys.norm(-1, keepdim: true).clamp_min(epsilon);    // [..., Tk, 1]
@@ -109,9 +110,9 @@ public sealed class AdditiveScore : nn.Module, IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
-        Shapes.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         using var scope = NewDisposeScope();
         var q = queryProjection.forward(queries).unsqueeze(-2);         // [..., Tq, 1, H]
         var k = keyProjection.forward(keys).unsqueeze(-3);              // [..., 1, Tk, H]
@@ -152,9 +153,9 @@ public sealed class GeneralScore : nn.Module, IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
-        Shapes.CheckLastDim(keys, KeyDim, "keys", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         using var scope = NewDisposeScope();
         var projected = queries.matmul(W);                               // [..., Tq, Dk]
         return projected.matmul(keys.transpose(-2, -1)).MoveToOuterDisposeScope(); // [..., Tq, Tk]
@@ -197,8 +198,8 @@ public sealed class LocationScore : nn.Module, IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys})");
         var keyCount = keys.shape[^2];
         if (keyCount > MaxKeys)
         {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;

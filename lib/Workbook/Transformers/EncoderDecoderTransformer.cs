@@ -1,7 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Data.Sequences;
-using Workbook.Recurrent;
+using Workbook.Tensors;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -189,7 +190,7 @@ public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
     {
         if (tokens.dim() != 2 || tokens.shape[1] > config.MaxLength)
         {
-            throw new ArgumentException($"{what} has shape [{string.Join(", ", tokens.shape)}]: it must be [batch, time] with time ≤ {config.MaxLength}");
+            throw new ArgumentException($"{what} has shape {Shapes.Of(tokens)}: it must be [batch, time] with time ≤ {config.MaxLength}");
         }
     }
 }

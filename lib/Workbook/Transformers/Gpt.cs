@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -141,7 +142,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
     {
         if (tokens.dim() != 2 || tokens.shape[1] > config.ContextLength || tokens.shape[1] < 1)
         {
-            throw new ArgumentException($"GPT input has shape [{string.Join(", ", tokens.shape)}]: it must be [batch, time] with 1 ≤ time ≤ context {config.ContextLength}", nameof(tokens));
+            throw new ArgumentException($"GPT input has shape {Shapes.Of(tokens)}: it must be [batch, time] with 1 ≤ time ≤ context {config.ContextLength}", nameof(tokens));
         }
         using var scope = NewDisposeScope();
         var time = tokens.shape[1];

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -44,7 +45,7 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     {
         if (a.shape[^1] != width)
         {
-            throw new ArgumentException($"layer norm of width {width} got an input of shape [{string.Join(", ", a.shape)}]: the last dimension must be {width}", nameof(a));
+            throw new ArgumentException($"layer norm of width {width} got an input of shape {Shapes.Of(a)}: the last dimension must be {width}", nameof(a));
         }
         if (fused)
         {

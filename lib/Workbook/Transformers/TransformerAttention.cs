@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Attention;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -56,7 +57,7 @@ public sealed class TransformerAttention : nn.Module
         if (x.dim() != 3 || memory.dim() != 3 || x.shape[2] != width || memory.shape[2] != width || x.shape[0] != memory.shape[0])
         {
             throw new ArgumentException(
-                $"attention of width {width} needs x [B, Tq, {width}] and memory [B, Tk, {width}] with the same B, got [{string.Join(", ", x.shape)}] and [{string.Join(", ", memory.shape)}]");
+                $"attention of width {width} needs x [B, Tq, {width}] and memory [B, Tk, {width}] with the same B, got {Shapes.Of(x)} and {Shapes.Of(memory)}");
         }
         using var scope = NewDisposeScope();
         Tensor output;

@@ -1,8 +1,8 @@
 using TorchSharp;
-using Workbook.Text;
+using Workbook.Transformers;
 using static TorchSharp.torch;
 
-namespace Workbook.Transformers;
+namespace Workbook.Text;
 
 /// <summary>
 /// Scores whole sentences under a character-level language model, in the same units as the
