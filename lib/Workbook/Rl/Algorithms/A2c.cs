@@ -32,10 +32,16 @@ public sealed record A2cConfig(
 /// L = −E[log π_θ(a_t|s_t) Â_t] + c_v E[(V_φ(s_t) − (Â_t + V(s_t)))²]/2 − β E[H(π_θ(·|s_t))]
 /// </code>
 /// λ trades bias (λ = 0: trust the critic) against variance (λ = 1: Monte Carlo); β is the entropy weight.
+/// <para>
+/// Seams, as in <see cref="Ppo"/>: <c>networks</c> replaces the MLP actor-critic; <c>pieces</c> replaces the policy loss
+/// (<see cref="PolicyLoss"/>), the value loss (<see cref="ValueLoss"/>) or the segment GAE that turns each rollout into
+/// advantages (a student's GAE trains A2C this way). Copy the file into a cell to change anything else.
+/// </para>
 /// </summary>
 public static class A2c
 {
-    public static TrainingResult Train(IVectorEnvironment environment, A2cConfig config)
+    /// <summary>Trains on <paramref name="environment"/>; <paramref name="networks"/> and <paramref name="pieces"/> default to the MLPs and A2C's own losses.</summary>
+    public static TrainingResult Train(IVectorEnvironment environment, A2cConfig config, ActorCritic? networks = null, LossPieces? pieces = null)
     {
         if (environment.Count != config.Environments)
         {
@@ -43,9 +49,10 @@ public static class A2c
         }
         manual_seed(config.Seed);
         var clock = Stopwatch.StartNew();
-        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
-        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var (policy, value) = networks ?? ActorCritic.Mlp(environment, config.Hidden, config.InitialLogStd);
         var parameters = policy.parameters().Concat(value.parameters()).ToArray();
+        var policyLoss = pieces?.Policy ?? PolicyLoss;
+        var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
         var log = new TrainingLog();
@@ -55,17 +62,16 @@ public static class A2c
         {
             // 1. A short rollout and its GAE(λ) advantages.
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
-            buffer.ComputeAdvantages(config.Gamma, config.Lambda);
+            buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
-            var advantages = config.NormalizeAdvantages ? Training.Normalize(buffer.Advantages!) : buffer.Advantages!;
+            var advantages = config.NormalizeAdvantages ? Returns.NormalizeBatch(buffer.Advantages!) : buffer.Advantages!;
 
             // 2. One step on actor loss + critic loss − entropy bonus.
             var distribution = policy.call(buffer.Observations);
-            var policyLoss = -(distribution.LogProb(buffer.Actions) * advantages).mean();
+            var actorLoss = policyLoss(new PolicyBatch(distribution, buffer.Actions, distribution.LogProb(buffer.Actions), buffer.LogProbs, advantages)); // compute_loss_pi
             var entropy = distribution.Entropy().mean();
-            var valueError = value.call(buffer.Observations) - buffer.ValueTargets!;
-            var valueLoss = 0.5 * (valueError * valueError).mean();
-            var loss = policyLoss + config.ValueCoefficient * valueLoss - config.EntropyCoefficient * entropy;
+            var criticLoss = valueLoss(value.call(buffer.Observations), buffer.ValueTargets!);                                                       // compute_loss_v
+            var loss = actorLoss + config.ValueCoefficient * criticLoss - config.EntropyCoefficient * entropy;
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(parameters, config.MaxGradNorm);
@@ -77,10 +83,20 @@ public static class A2c
                 kl = policy.call(buffer.Observations).KlFrom(distribution.Detach()).mean().item<float>();
             }
             var episodes = collector.TakeCompletedEpisodes();
-            log.Add(("step", collector.TotalSteps), ("episode_return", Training.MeanReturn(episodes)), ("episodes", episodes.Count),
-                ("policy_loss", policyLoss.item<float>()), ("value_loss", valueLoss.item<float>()), ("kl", kl),
+            log.Add(("step", collector.TotalSteps), ("episode_return", Returns.Mean(episodes)), ("episodes", episodes.Count),
+                ("policy_loss", actorLoss.item<float>()), ("value_loss", criticLoss.item<float>()), ("kl", kl),
                 ("entropy", entropy.item<float>()), ("wall_seconds", clock.Elapsed.TotalSeconds));
         }
         return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The actor's loss −E[log π_θ(a_t|s_t) Â_t] (the policy-gradient pseudo-loss; Â carries no gradient).</summary>
+    public static Tensor PolicyLoss(PolicyBatch batch) => -(batch.LogProbs * batch.Advantages).mean();
+
+    /// <summary>The critic's loss ½ E[(V_φ(s_t) − (Â_t + V(s_t)))²].</summary>
+    public static Tensor ValueLoss(Tensor values, Tensor targets)
+    {
+        var error = values - targets;
+        return 0.5 * (error * error).mean();
     }
 }

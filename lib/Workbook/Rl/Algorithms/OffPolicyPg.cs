@@ -91,7 +91,7 @@ public static class OffPolicyPg
             }
 
             // 3. Baseline V fitted to the rewards-to-go.
-            var valueLoss = Reinforce.FitValue(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps);
+            var valueLoss = ValueFitting.Fit(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps).Last;
             double kl;
             using (no_grad())
             {
