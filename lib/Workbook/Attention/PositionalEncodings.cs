@@ -129,7 +129,7 @@ public static class RelativePositions
 /// every head when used inside <see cref="MultiHeadAttention"/>. The positional part depends only on j - i, so the
 /// same pattern works at every position and for sequences longer than those seen in training.
 /// </summary>
-public sealed class RelativePositionScore : nn.Module, IScoreFunction
+public sealed class RelativePositionScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     public RelativePositionScore(long dim, long maxDistance) : base(nameof(RelativePositionScore))
     {
@@ -153,7 +153,10 @@ public sealed class RelativePositionScore : nn.Module, IScoreFunction
     public string Name => "relative (vectors)";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         AttentionChecks.CheckLastDim(queries, Dim, "queries", $"RelativePositionScore(dim: {Dim}, maxDistance: {MaxDistance})");
@@ -174,7 +177,7 @@ public sealed class RelativePositionScore : nn.Module, IScoreFunction
 /// unscaled; it is scaled here as in every other transformer score, which does not change what the bias does.)
 /// For 3-D inputs [B, T, d] use heads = 1; inside <see cref="MultiHeadAttention"/> inputs are [B, H, T, d].
 /// </summary>
-public sealed class RelativeBiasScore : nn.Module, IScoreFunction
+public sealed class RelativeBiasScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     public RelativeBiasScore(long maxDistance, long heads = 1, bool scaleContent = true) : base(nameof(RelativeBiasScore))
     {
@@ -200,7 +203,10 @@ public sealed class RelativeBiasScore : nn.Module, IScoreFunction
     public string Name => "relative (bias)";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         var headsInInput = queries.dim() >= 4 ? queries.shape[^3] : 1;

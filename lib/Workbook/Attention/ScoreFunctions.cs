@@ -69,7 +69,7 @@ public sealed class CosineScore(double epsilon = 1e-8) : IScoreFunction
 /// written there as <c>v_aᵀ tanh(W_a [s_{t-1}; h_i])</c>, the same thing with W_a = [W_q W_k]).
 /// A one-hidden-layer network scores each pair; queries and keys may have different widths.
 /// </summary>
-public sealed class AdditiveScore : nn.Module, IScoreFunction
+public sealed class AdditiveScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     private readonly Linear queryProjection; // W_q (no bias)
     private readonly Linear keyProjection;   // W_k, its bias is b
@@ -108,16 +108,19 @@ public sealed class AdditiveScore : nn.Module, IScoreFunction
     public string Name => "additive";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
         AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         using var scope = NewDisposeScope();
-        var q = queryProjection.forward(queries).unsqueeze(-2);         // [..., Tq, 1, H]
-        var k = keyProjection.forward(keys).unsqueeze(-3);              // [..., 1, Tk, H]
+        var q = queryProjection.call(queries).unsqueeze(-2);         // [..., Tq, 1, H]
+        var k = keyProjection.call(keys).unsqueeze(-3);              // [..., 1, Tk, H]
         var hidden = (q + k).tanh_();                                   // [..., Tq, Tk, H]
-        return scoreVector.forward(hidden).squeeze(-1).MoveToOuterDisposeScope(); // [..., Tq, Tk]
+        return scoreVector.call(hidden).squeeze(-1).MoveToOuterDisposeScope(); // [..., Tq, Tk]
     }
 }
 
@@ -125,7 +128,7 @@ public sealed class AdditiveScore : nn.Module, IScoreFunction
 /// General (Luong bilinear) score: <c>e_ij = q_iᵀ W k_j</c>, i.e. <c>E = Q W Kᵀ</c> with one learned matrix
 /// W [queryDim, keyDim] (Slides D "General"; Notes §6.5.3: W_kᵀW_q folded into one matrix).
 /// </summary>
-public sealed class GeneralScore : nn.Module, IScoreFunction
+public sealed class GeneralScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     /// <summary>Creates W [queryDim, keyDim], initialised uniformly in ±1/√keyDim.</summary>
     public GeneralScore(long queryDim, long keyDim) : base(nameof(GeneralScore))
@@ -151,7 +154,10 @@ public sealed class GeneralScore : nn.Module, IScoreFunction
     public string Name => "general";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
         AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
@@ -168,7 +174,7 @@ public sealed class GeneralScore : nn.Module, IScoreFunction
 /// is used (Slides D "Location-Base"). W_a has one row per position up to maxKeys; for Tk keys the
 /// first Tk scores are used, so the softmax runs over the positions that exist.
 /// </summary>
-public sealed class LocationScore : nn.Module, IScoreFunction
+public sealed class LocationScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     private readonly Linear positions; // W_a [maxKeys, queryDim] and its bias
 
@@ -196,7 +202,10 @@ public sealed class LocationScore : nn.Module, IScoreFunction
     public string Name => "location";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
         AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys})");
@@ -207,7 +216,7 @@ public sealed class LocationScore : nn.Module, IScoreFunction
                 $"keys have shape {Shapes.Of(keys)}: {keyCount} positions, but LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys}) scores at most {MaxKeys}.");
         }
         using var scope = NewDisposeScope();
-        var all = positions.forward(queries);                            // [..., Tq, maxKeys]
+        var all = positions.call(queries);                            // [..., Tq, maxKeys]
         return all.narrow(-1, 0, keyCount).contiguous().MoveToOuterDisposeScope(); // [..., Tq, Tk]
     }
 }

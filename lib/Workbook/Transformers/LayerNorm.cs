@@ -20,11 +20,8 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     private readonly double epsilon;
     private readonly bool fused;
 
-    /// <summary>γ, the gain per feature.</summary>
-    public Parameter weight;
-
-    /// <summary>β, the shift per feature.</summary>
-    public Parameter bias;
+    private readonly Parameter weight; // γ, registered as "weight" like torch.nn.LayerNorm's
+    private readonly Parameter bias;   // β, registered as "bias"
 
     /// <summary>Normalises over the last dimension, of size <paramref name="width"/>.</summary>
     public LayerNorm(long width, double epsilon = 1e-5, bool fused = false, ScalarType dtype = ScalarType.Float32) : base(nameof(LayerNorm))
@@ -36,6 +33,12 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
         bias = new Parameter(zeros(width, dtype));
         RegisterComponents();
     }
+
+    /// <summary>γ, the gain per feature.</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>β, the shift per feature.</summary>
+    public Parameter Bias => bias;
 
     /// <summary>Whether the forward pass runs libtorch's fused kernel rather than the written-out equation.</summary>
     public bool Fused => fused;

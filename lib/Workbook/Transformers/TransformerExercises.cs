@@ -28,12 +28,12 @@ public static class TransformerExercises
             var norm = new LayerNorm(inputs[0].shape[^1], dtype: ScalarType.Float64);
             using (no_grad())
             {
-                norm.weight.copy_(inputs[1]);
-                norm.bias.copy_(inputs[2]);
+                norm.Weight.copy_(inputs[1]);
+                norm.Bias.copy_(inputs[2]);
             }
             using (no_grad())
             {
-                return norm.forward(inputs[0]);
+                return norm.call(inputs[0]);
             }
         }
         using var generator = new Generator(5);
