@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Rl.Environments;
+using Workbook.Training;
 using Workbook.Tensors;
 using static TorchSharp.torch;
 
@@ -187,7 +188,7 @@ public abstract class Policy : nn.Module<Tensor, ActionDistribution>
     public Tensor FlatParameters()
     {
         using var _ = no_grad();
-        return nn.utils.parameters_to_vector(parameters());
+        return ParameterVectors.Flatten(parameters());
     }
 
     /// <summary>Overwrites the parameters from one flat vector (the inverse of <see cref="FlatParameters"/>).</summary>
@@ -195,15 +196,6 @@ public abstract class Policy : nn.Module<Tensor, ActionDistribution>
     {
         using var _ = no_grad();
         nn.utils.vector_to_parameters(flat, parameters());
-    }
-
-    /// <summary>Samples (or, if <paramref name="greedy"/>, takes the mode of) one action per observation row, without gradients.</summary>
-    public Tensor Act(Tensor observations, bool greedy = false)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var distribution = call(observations);
-        return (greedy ? distribution.Mode() : distribution.Sample()).MoveToOuterDisposeScope();
     }
 }
 
