@@ -6,6 +6,21 @@ using static TorchSharp.torch;
 namespace Workbook.Rl.Algorithms;
 
 /// <summary>Advantage actor-critic hyperparameters (one gradient step per rollout of N × T steps).</summary>
+/// <param name="TotalSteps">environment steps over the whole run, summed over the parallel environments.</param>
+/// <param name="Environments">parallel environment copies N (must equal the vectorised environment's count).</param>
+/// <param name="StepsPerRollout">steps T collected from every environment before each update.</param>
+/// <param name="LearningRate">Adam's learning rate (actor and critic together).</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Lambda">GAE's λ: 0 trusts the critic (one-step TD), 1 is Monte Carlo.</param>
+/// <param name="EntropyCoefficient">weight of the entropy bonus.</param>
+/// <param name="ValueCoefficient">weight c_v of the critic's loss in the combined loss.</param>
+/// <param name="MaxGradNorm">global gradient-norm bound of every step.</param>
+/// <param name="NormalizeAdvantages">normalise the advantages of each (mini)batch to mean 0, std 1.</param>
+/// <param name="NormalizeObservations">normalise observations with running mean and std (kept in the result's Normalizer).</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="RewardScale">rewards are multiplied by this before learning (returns are logged unscaled).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record A2cConfig(
     long TotalSteps = 60_000,
     int Environments = 8,

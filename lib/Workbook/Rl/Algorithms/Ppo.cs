@@ -20,6 +20,28 @@ public enum PpoObjective
 /// PPO (8 environments × 32 steps, γ 0.98, λ 0.8, 20 epochs over the 256 samples, learning rate 1e-3
 /// annealed to 0) with fewer total steps.
 /// </summary>
+/// <param name="Objective">which surrogate PPO maximises: the clipped one or the adaptive KL penalty.</param>
+/// <param name="TotalSteps">environment steps over the whole run, summed over the parallel environments.</param>
+/// <param name="Environments">parallel environment copies N (must equal the vectorised environment's count).</param>
+/// <param name="StepsPerRollout">steps T collected from every environment before each update.</param>
+/// <param name="Epochs">passes over each rollout of N·T samples.</param>
+/// <param name="MinibatchSize">samples per gradient step within an epoch.</param>
+/// <param name="LearningRate">Adam's learning rate (the peak, when annealed).</param>
+/// <param name="AnnealLearningRate">lower the learning rate linearly to 0 over the run.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Lambda">GAE's λ: 0 trusts the critic (one-step TD), 1 is Monte Carlo.</param>
+/// <param name="ClipEpsilon">ε of the clipped ratio clip(r, 1 − ε, 1 + ε); also the threshold of the logged clip fraction.</param>
+/// <param name="KlTarget">the KL per update that PPO-KL's β is adapted to.</param>
+/// <param name="InitialKlBeta">PPO-KL's starting penalty weight β.</param>
+/// <param name="EntropyCoefficient">weight of the entropy bonus.</param>
+/// <param name="ValueCoefficient">weight c_v of the critic's loss in the combined loss.</param>
+/// <param name="MaxGradNorm">global gradient-norm bound of every step.</param>
+/// <param name="NormalizeAdvantages">normalise the advantages of each (mini)batch to mean 0, std 1.</param>
+/// <param name="NormalizeObservations">normalise observations with running mean and std (kept in the result's Normalizer).</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="RewardScale">rewards are multiplied by this before learning (returns are logged unscaled).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record PpoConfig(
     PpoObjective Objective = PpoObjective.Clip,
     long TotalSteps = 60_000,

@@ -18,6 +18,16 @@ public enum ReinforceEstimator
 }
 
 /// <summary>REINFORCE hyperparameters: a batch is one complete episode in each of <see cref="Episodes"/> environments.</summary>
+/// <param name="Estimator">which weights Ψ_t multiply ∇ log π (whole return, reward-to-go, or reward-to-go minus a baseline).</param>
+/// <param name="Iterations">gradient steps on the policy, one batch of episodes each.</param>
+/// <param name="Episodes">episodes per batch, one per environment copy.</param>
+/// <param name="LearningRate">Adam's learning rate for the policy.</param>
+/// <param name="ValueLearningRate">Adam's learning rate for the critic.</param>
+/// <param name="ValueSteps">full-batch Adam steps fitting the baseline per batch.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record ReinforceConfig(
     ReinforceEstimator Estimator = ReinforceEstimator.RewardToGoWithBaseline,
     int Iterations = 60,

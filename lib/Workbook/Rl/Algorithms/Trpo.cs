@@ -7,6 +7,24 @@ using static TorchSharp.torch;
 namespace Workbook.Rl.Algorithms;
 
 /// <summary>TRPO hyperparameters; δ is <see cref="MaxKl"/>.</summary>
+/// <param name="TotalSteps">environment steps over the whole run, summed over the parallel environments.</param>
+/// <param name="Environments">parallel environment copies N (must equal the vectorised environment's count).</param>
+/// <param name="StepsPerRollout">steps T collected from every environment before each update.</param>
+/// <param name="MaxKl">δ, the trust region: the largest mean KL(π_old ‖ π_new) a step may have.</param>
+/// <param name="Damping">added to the Fisher-vector products (F + damping·I) to keep conjugate gradient stable.</param>
+/// <param name="ConjugateGradientIterations">iterations of conjugate gradient for x ≈ F⁻¹ g.</param>
+/// <param name="LineSearchSteps">backtracking steps tried before the update is rejected.</param>
+/// <param name="BacktrackRatio">factor by which each backtracking step shrinks the step.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Lambda">GAE's λ: 0 trusts the critic (one-step TD), 1 is Monte Carlo.</param>
+/// <param name="ValueLearningRate">Adam's learning rate for the critic.</param>
+/// <param name="ValueEpochs">passes of critic regression over each rollout.</param>
+/// <param name="ValueMinibatchSize">samples per critic step.</param>
+/// <param name="NormalizeObservations">normalise observations with running mean and std (kept in the result's Normalizer).</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="RewardScale">rewards are multiplied by this before learning (returns are logged unscaled).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record TrpoConfig(
     long TotalSteps = 60_000,
     int Environments = 8,
