@@ -16,6 +16,14 @@ public class CliTests
     }
 
     [Fact]
+    public async Task The_workbooks_notebooks_pass_check()
+    {
+        // Format, directives, claims, and no bound that rarely proves anything (unless marked sanity).
+        var (code, output, error) = await Workbook("check", Path.Combine(Notebooks.RepoRoot, "notebooks"));
+        Assert.True(code == 0, output + error);
+    }
+
+    [Fact]
     public async Task Run_exits_zero_when_all_pass_and_non_zero_naming_notebook_cell_and_line_when_one_fails()
     {
         var folder = Notebooks.TempFolder("cli");

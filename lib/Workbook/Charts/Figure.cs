@@ -62,9 +62,6 @@ public sealed class Figure
     /// <summary>A complete HTML page showing the chart (for saving to a file and opening in a browser).</summary>
     public string ToHtmlDocument() => ChartHtml.Document(this);
 
-    /// <summary>Writes <see cref="ToHtmlDocument"/> to <paramref name="path"/>.</summary>
-    public void SaveHtml(string path) => File.WriteAllText(path, ToHtmlDocument());
-
     /// <summary>The same figure drawn <paramref name="width"/> x <paramref name="height"/> pixels.</summary>
     public Figure WithSize(int width, int height)
     {

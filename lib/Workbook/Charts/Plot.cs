@@ -5,6 +5,7 @@ using Plotly.NET.CSharp;
 using Plotly.NET.LayoutObjects;
 using TorchSharp;
 using Chart = Plotly.NET.CSharp.Chart;
+using Workbook.Tensors;
 
 namespace Workbook.Charts;
 
@@ -312,7 +313,7 @@ public static class Plot
         if (t.dim() != 2)
         {
             throw new ArgumentException(
-                $"a heatmap needs a 2-D tensor (leading dimensions of size 1 are dropped), got shape [{string.Join(", ", tensor.shape)}]");
+                $"a heatmap needs a 2-D tensor (leading dimensions of size 1 are dropped), got shape {Shapes.Of(tensor.shape)}");
         }
         var (rows, columns) = ((int)t.shape[0], (int)t.shape[1]);
         var values = t.contiguous().data<double>().ToArray();

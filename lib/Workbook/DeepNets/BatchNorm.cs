@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.DeepNets;
 
@@ -68,7 +69,7 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
     {
         if (a.dim() != 2 || a.shape[1] != features)
         {
-            throw new ArgumentException($"batch norm of {features} features expects [batch, {features}], got [{string.Join(", ", a.shape)}]", nameof(a));
+            throw new ArgumentException($"batch norm of {features} features expects [batch, {features}], got {Shapes.Of(a.shape)}", nameof(a));
         }
         Tensor mean, variance;
         if (training)

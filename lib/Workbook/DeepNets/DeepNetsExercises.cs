@@ -1,6 +1,7 @@
 using TorchSharp;
 using Workbook.Exercises;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.DeepNets;
 
@@ -46,7 +47,7 @@ public static class DeepNetsExercises
                 if (!g.Weight.shape.SequenceEqual(t[1].shape) || g.Bias.shape.Length != 1 || g.Bias.shape[0] != t[1].shape[0] || !g.Input.shape.SequenceEqual(t[0].shape))
                 {
                     throw new ArgumentException(
-                        $"expected dW [{string.Join(", ", t[1].shape)}], db [{t[1].shape[0]}] and da [{string.Join(", ", t[0].shape)}], got [{string.Join(", ", g.Weight.shape)}], [{string.Join(", ", g.Bias.shape)}] and [{string.Join(", ", g.Input.shape)}]");
+                        $"expected dW {Shapes.Of(t[1].shape)}, db [{t[1].shape[0]}] and da {Shapes.Of(t[0].shape)}, got {Shapes.Of(g.Weight.shape)}, {Shapes.Of(g.Bias.shape)} and {Shapes.Of(g.Input.shape)}");
                 }
                 return Flat(g);
             },

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.DeepNets;
 
@@ -104,7 +105,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     {
         if (x.dim() != 2 || x.shape[1] != config.InputSize)
         {
-            throw new ArgumentException($"the MLP expects [batch, {config.InputSize}] inputs, got [{string.Join(", ", x.shape)}]", nameof(x));
+            throw new ArgumentException($"the MLP expects [batch, {config.InputSize}] inputs, got {Shapes.Of(x.shape)}", nameof(x));
         }
         var activations = new List<Tensor> { x };                              // a⁽⁰⁾ = x: [batch, input]
         var preActivations = new List<Tensor>();

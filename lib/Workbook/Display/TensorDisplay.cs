@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Display;
 
@@ -111,7 +112,7 @@ public static class TensorDisplay
         return nan > 0 ? summary + $", {nan} NaN" : summary;
     }
 
-    private static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+    private static string Shape(Tensor t) => Shapes.Of(t.shape);
 
     private static string DType(Tensor t) => t.dtype switch
     {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Foundations;
 
@@ -27,7 +28,7 @@ public static class BiasVariance
         if (predictions.dim() != 2 || truth.dim() != 1 || predictions.shape[1] != truth.shape[0])
         {
             throw new ArgumentException(
-                $"predictions must be [sets, points] and truth [points], got [{string.Join(", ", predictions.shape)}] and [{string.Join(", ", truth.shape)}]");
+                $"predictions must be [sets, points] and truth [points], got {Shapes.Of(predictions.shape)} and {Shapes.Of(truth.shape)}");
         }
         using var scope = NewDisposeScope();
         var mean = predictions.mean(new long[] { 0 });                          // f̄, [M]

@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Foundations;
 
@@ -28,7 +29,7 @@ public sealed record PolynomialModel(Tensor Weights)
         if (x.dim() != 1)
         {
             throw new ArgumentException(
-                $"a batch of polynomials (weights [{string.Join(", ", Weights.shape)}]) predicts at shared inputs [m], got [{string.Join(", ", x.shape)}]", nameof(x));
+                $"a batch of polynomials (weights {Shapes.Of(Weights.shape)}) predicts at shared inputs [m], got {Shapes.Of(x.shape)}", nameof(x));
         }
         return Weights.matmul(design.t()).MoveToOuterDisposeScope();               // [T, p] @ [p, m] -> [T, m]
     }
@@ -41,7 +42,7 @@ public sealed record PolynomialModel(Tensor Weights)
     {
         if (Weights.dim() != 1)
         {
-            throw new InvalidOperationException($"At(x) evaluates one polynomial, but Weights holds a batch [{string.Join(", ", Weights.shape)}]; use Predict");
+            throw new InvalidOperationException($"At(x) evaluates one polynomial, but Weights holds a batch {Shapes.Of(Weights.shape)}; use Predict");
         }
         var value = 0.0;
         var w = Weights.detach().cpu().to_type(ScalarType.Float64).data<double>().ToArray();

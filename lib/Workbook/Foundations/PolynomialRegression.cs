@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Foundations;
 
@@ -45,7 +46,7 @@ public static class PolynomialRegression
     {
         if (data.X.dim() != 1)
         {
-            throw new ArgumentException($"gradient descent fits one training set, X [n]; got [{string.Join(", ", data.X.shape)}]");
+            throw new ArgumentException($"gradient descent fits one training set, X [n]; got {Shapes.Of(data.X.shape)}");
         }
         using var scope = NewDisposeScope();
         var design = PolynomialFeatures.Design(data.X, degree);                            // [n, p]

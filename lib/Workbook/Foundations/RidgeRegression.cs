@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Foundations;
 
@@ -28,7 +29,7 @@ public static class RidgeRegression
         if (design.dim() < 2 || !design.shape[..^1].SequenceEqual(targets.shape))
         {
             throw new ArgumentException(
-                $"the design matrix must be [..., n, p] and the targets [..., n], got [{string.Join(", ", design.shape)}] and [{string.Join(", ", targets.shape)}]");
+                $"the design matrix must be [..., n, p] and the targets [..., n], got {Shapes.Of(design.shape)} and {Shapes.Of(targets.shape)}");
         }
         using var scope = NewDisposeScope();
         var p = design.shape[^1];

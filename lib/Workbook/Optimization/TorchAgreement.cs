@@ -2,6 +2,7 @@ using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.Tensors;
 
 namespace Workbook.Optimization;
 
@@ -77,7 +78,7 @@ public static class TorchAgreement
                     if (!(diff <= atol + rtol * Math.Abs(expected[j])))
                     {
                         return new AgreementResult(double.IsNaN(diff) ? double.PositiveInfinity : Math.Max(worst, diff), k,
-                            $"{problem.Name}: after step {k} of {steps}, parameter {i} [{string.Join(", ", mine[i].shape)}] element {j}: " +
+                            $"{problem.Name}: after step {k} of {steps}, parameter {i} {Shapes.Of(mine[i].shape)} element {j}: " +
                             $"torch.optim gives {Show(expected[j])}, yours {Show(got[j])} (|diff| {Show(diff)})");
                     }
                     worst = Math.Max(worst, diff);
