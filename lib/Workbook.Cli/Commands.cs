@@ -24,6 +24,10 @@ public static class Commands
               Metrics.Summary() output; any error output fails. A copy without metadata.workbook (dotnet-repl drops
               it) takes its bounds from the notebook of the same name in DIR (default: the repository's notebooks/).
               Exit code 0 when every notebook passes, 1 if not.
+          workbook student [paths...] [--out DIR]
+              Writes the student edition of notebooks (default: the repository's notebooks/) to DIR (default:
+              student/ beside notebooks/): every answer between // BEGIN SOLUTION and // END SOLUTION replaced by a
+              stub, outputs cleared, #r paths rewritten for DIR, a note of how many exercises each holds.
           workbook data [--out DIR]
               Writes the workbook's generated data sets (default: the repository's data/ folder).
         """;
@@ -43,6 +47,7 @@ public static class Commands
                 "run" => await Run(args[1..], output, error, workerAssembly).ConfigureAwait(false),
                 "check" => Check(args[1..], output, error),
                 "data" => Data(args[1..], output),
+                "student" => Student(args[1..], output),
                 _ => throw new UsageException($"unknown command '{args[0]}'"),
             };
         }
@@ -52,9 +57,56 @@ public static class Commands
             error.WriteLine(Usage);
             return 2;
         }
+        catch (NotebookFormatException e)
+        {
+            error.WriteLine($"workbook: {e.Message}");
+            return 1;
+        }
     }
 
     private sealed class UsageException(string message) : Exception(message);
+
+    private static int Student(string[] args, TextWriter output)
+    {
+        var root = RepositoryRoot.Find();
+        var paths = new List<string>();
+        var folder = Path.Combine(root, "student");
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--out")
+            {
+                folder = i + 1 < args.Length ? Path.GetFullPath(args[++i]) : throw new UsageException("--out needs a folder");
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new UsageException($"unknown option '{args[i]}' for student");
+            }
+            else
+            {
+                paths.Add(args[i]);
+            }
+        }
+        var notebooks = Expand(paths, root);
+        foreach (var path in notebooks)
+        {
+            if (string.Equals(Path.GetDirectoryName(path), Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+            {
+                throw new UsageException($"the student edition would overwrite {Relative(path, root)}: choose another --out folder");
+            }
+        }
+        Directory.CreateDirectory(folder);
+        var exercises = 0;
+        foreach (var path in notebooks)
+        {
+            var (edition, regions) = StudentEdition.Create(NotebookDocument.Load(path), folder);
+            var target = Path.Combine(folder, Path.GetFileName(path));
+            NotebookDocument.WriteAtomically(edition, target);
+            exercises += regions.Count;
+            output.WriteLine($"{Relative(target, root)}: {regions.Count} exercise{(regions.Count == 1 ? "" : "s")}");
+        }
+        output.WriteLine($"Student edition of {notebooks.Count} notebook{(notebooks.Count == 1 ? "" : "s")} ({exercises} exercises) in {Relative(folder, root)}.");
+        return 0;
+    }
 
     private static int Data(string[] args, TextWriter output)
     {

@@ -82,6 +82,6 @@ public class CliTests
         var problems = await Workbook("check", bad);
         Assert.Equal(1, problems.Code);
         Assert.Contains("workbook.metrics.x", problems.Err);
-        Assert.Contains($"{bad}, cell 1, line 1: the magic command #!pwsh", problems.Err);
+        Assert.Contains($"{bad}, cell 1, line 1: #!pwsh switches this cell to the pwsh kernel", problems.Err);
     }
 }

@@ -118,6 +118,35 @@ public sealed class ExecutedCheckTests
     }
 
     [Theory]
+    [InlineData("in [0, 1]")]
+    [InlineData(">= 0")]
+    [InlineData("> 0")]
+    public void Check_rejects_a_bound_that_rarely_proves_anything_unless_marked_sanity_with_a_reason(string bound)
+    {
+        var folder = Notebooks.TempFolder("weak");
+        var weak = Notebooks.Write(Path.Combine(folder, "weak.ipynb"), new[] { new Cell("1") },
+            new JsonObject { ["metrics"] = new JsonObject { ["share"] = bound, ["loss"] = "<= 2" } });
+        var problem = Assert.Single(NotebookChecks.Check(weak));
+        Assert.Contains($"metric share is bounded by \"{bound}\"", problem);
+
+        var marked = Notebooks.Write(Path.Combine(folder, "marked.ipynb"), new[] { new Cell("1") }, new JsonObject
+        {
+            ["metrics"] = new JsonObject { ["share"] = bound },
+            ["sanity"] = new JsonObject { ["share"] = "the count of failed runs must not be negative; a bug made it -1 once" },
+            ["varying"] = new JsonArray("share"),
+        });
+        Assert.Empty(NotebookChecks.Check(marked));
+        Assert.Contains("share", NotebookClaims.FromMetadata(NotebookDocument.Load(marked).Metadata).Varying);
+
+        var noReason = Notebooks.Write(Path.Combine(folder, "noreason.ipynb"), new[] { new Cell("1") }, new JsonObject
+        {
+            ["metrics"] = new JsonObject { ["share"] = bound },
+            ["sanity"] = new JsonObject { ["share"] = "ok" },
+        });
+        Assert.Contains("must give the reason in words", Assert.Single(NotebookChecks.Check(noReason)));
+    }
+
+    [Theory]
     [InlineData("#!time\nvar s = 1;", true, "\nvar s = 1;")]
     [InlineData("#!c#\n#!time\ns", true, "\n\ns")]
     [InlineData("#!set --name steps --value 200\nsteps", false, "var steps = \"200\";\nsteps")]

@@ -150,7 +150,7 @@ public class ExecutionTests
         var result = await Notebooks.Run(path);
         var failure = Assert.Single(result.Failures);
         Assert.Equal(2, failure.Cell);
-        Assert.Contains($"{path}, cell 2, line 1: the magic command #!fsharp is not supported", failure.Message);
+        Assert.Contains($"{path}, cell 2, line 1: #!fsharp switches this cell to the fsharp kernel", failure.Message);
         Assert.DoesNotContain(result.Cells, c => c.Number == 3);
 
         var pwsh = Notebooks.Write(Path.Combine(folder, "kernel.ipynb"), new[] { new Cell("Get-Date", Kernel: "pwsh") });

@@ -65,6 +65,10 @@ public class NotebookTests
         var check = ExecutedNotebookCheck.Check(kernelCopy, path);
         Assert.True(kernel.Problem is null && check.Passed,
             $"{notebook} in the real .NET Interactive kernel ({kernelCopy}): {kernel.Problem}\n{check.Describe()}\nkernel log:\n{Tail(kernel.Log)}");
+        // Each notebook's time in both kernels, for the record (out/ is not committed).
+        var times = Path.Combine(Notebooks.RepoRoot, "out", "notebook-times.tsv");
+        Directory.CreateDirectory(Path.GetDirectoryName(times)!);
+        File.AppendAllText(times, FormattableString.Invariant($"{DateTime.UtcNow:O}\t{notebook}\tengine {result.Seconds:F1} s\treal kernel {kernel.Seconds:F1} s\n"));
         Assert.True(kernel.Seconds <= claims.BudgetSeconds,
             $"{notebook} took {kernel.Seconds:F1} s in the real kernel, over its budget of {claims.BudgetSeconds} s");
         var differences = result.Metrics

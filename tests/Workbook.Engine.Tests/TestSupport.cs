@@ -104,7 +104,8 @@ public static class Notebooks
         {
             "stream" => o["text"]!.ToString(),
             "error" => o["evalue"]!.GetValue<string>(),
-            _ => Documents.NotebookDocument.ReadMultiline(o["data"]!["text/plain"], "text/plain"),
+            // display outputs without text/plain (the list of installed packages is HTML only, as in the kernel)
+            _ => o["data"]!["text/plain"] is { } plain ? Documents.NotebookDocument.ReadMultiline(plain, "text/plain") : "",
         }));
 
     /// <summary>Compiles C# into an assembly file with Roslyn (for #r tests).</summary>

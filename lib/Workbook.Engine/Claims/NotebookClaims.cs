@@ -82,12 +82,20 @@ public sealed class NotebookClaims
     /// <summary>Wall-time budget when a notebook declares none.</summary>
     public const double DefaultBudgetSeconds = 90;
 
-    private NotebookClaims(double budgetSeconds, IReadOnlyList<(string Name, MetricBound Bound)> bounds, IReadOnlySet<string> varying)
+    private NotebookClaims(double budgetSeconds, IReadOnlyList<(string Name, MetricBound Bound)> bounds, IReadOnlySet<string> varying,
+        IReadOnlyDictionary<string, string> sanity)
     {
         BudgetSeconds = budgetSeconds;
         Bounds = bounds;
         Varying = varying;
+        Sanity = sanity;
     }
+
+    /// <summary>
+    /// Metrics whose weak bound (<c>in [0, 1]</c>, <c>&gt;= 0</c>, <c>&gt; 0</c>) is meant as a sanity
+    /// check, each with its one-line reason, from <c>"sanity": {"name": "reason"}</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Sanity { get; }
 
     /// <summary>
     /// Metrics whose value differs from run to run (wall times, throughput, ratios of times), from
@@ -150,7 +158,23 @@ public sealed class NotebookClaims
             }
             varying.UnionWith(names.Select(n => n!.GetValue<string>()));
         }
-        return new NotebookClaims(budget, bounds, varying);
+        var sanity = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (block?["sanity"] is { } sanityNode)
+        {
+            if (sanityNode is not JsonObject reasons)
+            {
+                throw new FormatException("workbook.sanity must be an object of \"metric_name\": \"reason\"");
+            }
+            foreach (var (name, reason) in reasons)
+            {
+                if (reason is not JsonValue text || !text.TryGetValue<string>(out var why) || why.Trim().Length < 10)
+                {
+                    throw new FormatException($"workbook.sanity.{name} must give the reason in words (a sentence)");
+                }
+                sanity[name] = why;
+            }
+        }
+        return new NotebookClaims(budget, bounds, varying, sanity);
     }
 
     /// <summary>

@@ -6,6 +6,14 @@ namespace Workbook.Engine.Documents;
 /// <summary>Static checks of a notebook, without running it (`workbook check`).</summary>
 public static class NotebookChecks
 {
+    /// <summary>
+    /// Bounds that rarely prove a claim: <c>in [0, 1]</c> (any share or accuracy), <c>&gt;= 0</c> and
+    /// <c>&gt; 0</c> (any count, norm or time). A notebook may keep one as a sanity bound, with a reason.
+    /// </summary>
+    public static bool IsWeak(MetricBound bound) =>
+        (bound.Operator == "in" && bound.Low == 0 && bound.High == 1) ||
+        (bound.Operator is ">=" or ">" && bound.Low == 0);
+
     /// <summary>Every problem found in <paramref name="path"/>, each naming the notebook (and cell).</summary>
     public static IReadOnlyList<string> Check(string path)
     {
@@ -22,7 +30,13 @@ public static class NotebookChecks
         problems.AddRange(NotebookValidator.Validate(document.Json).Select(p => $"{document.Path}: {p}"));
         try
         {
-            NotebookClaims.FromMetadata(document.Metadata);
+            var claims = NotebookClaims.FromMetadata(document.Metadata);
+            foreach (var (name, bound) in claims.Bounds.Where(b => IsWeak(b.Bound) && !claims.Sanity.ContainsKey(b.Name)))
+            {
+                problems.Add($"{document.Path}: metric {name} is bounded by \"{bound.Text}\", which rarely proves anything; " +
+                             "bound it where the claim would fail, or mark it a sanity bound with a one-line reason: " +
+                             $"\"sanity\": {{\"{name}\": \"why this bound means something\"}}");
+            }
         }
         catch (FormatException e)
         {

@@ -67,6 +67,9 @@ public sealed class ScriptSession
         "System.Linq.Expressions", "System.Runtime.InteropServices", "System.Memory", "System.Numerics.Vectors",
     };
 
+    private static readonly Lazy<MetadataReference[]> DefaultReferences = new(() =>
+        DefaultReferenceNames.Select(n => (MetadataReference)MetadataReference.CreateFromFile(Assembly.Load(n).Location)).ToArray());
+
     private readonly IExecutionSink sink;
     private readonly string notebookPath;
     private readonly string notebookDirectory;
@@ -94,7 +97,9 @@ public sealed class ScriptSession
         options = ScriptOptions.Default
             .WithMetadataResolver(ScriptMetadataResolver.Default.WithBaseDirectory(notebookDirectory))
             .WithSourceResolver(new SourceFileResolver(ImmutableArray<string>.Empty, notebookDirectory))
-            .WithReferences(DefaultReferenceNames)
+            // Resolved to files once: references given by name are resolved again for every cell's
+            // submission, which cost ~35 ms of a trivial cell's ~45 ms (measured); as files, ~10 ms.
+            .WithReferences(DefaultReferences.Value)
             .AddReferences(typeof(Microsoft.DotNet.Interactive.Formatting.Formatter).Assembly, typeof(NotebookGlobals).Assembly)
             .WithImports(DefaultImports)
             .WithLanguageVersion(LanguageVersion.Latest)

@@ -32,8 +32,8 @@ public static class AttentionPooling
     public static AttentionResult Attend(IScoreFunction score, Tensor queries, Tensor keys, Tensor values, Tensor? keep = null)
     {
         ArgumentNullException.ThrowIfNull(score);
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckKeysValues(keys, values);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckKeysValues(keys, values);
         using var scope = NewDisposeScope();
         var scores = score.Score(queries, keys);                     // [B, Tq, Tk]
         var weights = Masks.MaskedSoftmax(scores, keep);             // [B, Tq, Tk]
@@ -56,8 +56,8 @@ public static class DotProductAttention
     /// </summary>
     public static AttentionResult Attend(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, double? scale = null)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
-        Shapes.CheckKeysValues(keys, values);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckKeysValues(keys, values);
         using var scope = NewDisposeScope();
         var factor = scale ?? 1.0 / Math.Sqrt(queries.shape[^1]);
         var scores = queries.matmul(keys.transpose(-2, -1)).mul_(factor); // [..., Tq, Tk]
@@ -76,12 +76,12 @@ public static class DotProductAttention
     /// </summary>
     public static Tensor Context(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, long blockElements = 1 << 20)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
-        Shapes.CheckKeysValues(keys, values);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckKeysValues(keys, values);
         using var scope = NewDisposeScope();
         var factor = 1.0 / Math.Sqrt(queries.shape[^1]);
         var mask = causal ? Masks.Combine(keep, Masks.Causal(queries.shape[^2], keys.shape[^2]).to(queries.device)) : keep;
-        Shapes.CheckMask(mask, ScoreShape(queries, keys));
+        AttentionChecks.CheckMask(mask, ScoreShape(queries, keys));
         var scaledQueries = queries * factor;                               // [..., Tq, d]
         var keysT = keys.transpose(-2, -1);                                 // [..., d, Tk]
         var needsGrad = is_grad_enabled() && (queries.requires_grad || keys.requires_grad || values.requires_grad);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -46,18 +47,6 @@ public static class Masks
         return (positions < limits).unsqueeze(1).MoveToOuterDisposeScope();       // [B, 1, T]
     }
 
-    /// <summary>
-    /// Padding mask for self-attention over padded sequences: both the query and the key must be real.
-    /// [B, T, T]. (Rows of padded queries are all false, so their weights are zero.)
-    /// </summary>
-    public static Tensor PaddingSquare(long[] lengths, long maxLength)
-    {
-        using var scope = NewDisposeScope();
-        var keys = Padding(lengths, maxLength);       // [B, 1, T]
-        var queries = keys.transpose(1, 2);           // [B, T, 1]
-        return (queries & keys).MoveToOuterDisposeScope(); // [B, T, T]
-    }
-
     /// <summary>Both masks allow it (logical and, broadcast). Either may be null; null when both are.</summary>
     public static Tensor? Combine(Tensor? first, Tensor? second)
     {
@@ -95,7 +84,7 @@ public static class Masks
         {
             return scores.softmax(-1);                              // [..., Tq, Tk]
         }
-        Shapes.CheckMask(keep, scores.shape);
+        AttentionChecks.CheckMask(keep, scores.shape);
         using var scope = NewDisposeScope();
         var dropped = keep.logical_not();                            // broadcastable to [..., Tq, Tk]
         var filled = scores.masked_fill(dropped, double.NegativeInfinity); // [..., Tq, Tk]

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -147,19 +148,19 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         var mask = HeadMask(keep, batch, tq, tk, causal, query.device);
         using var scope = NewDisposeScope();
 
-        var q = SplitHeads(wq.forward(query));                        // [B, H, Tq, d]
-        var k = SplitHeads(wk.forward(key));                          // [B, H, Tk, d]
-        var v = SplitHeads(wv.forward(value));                        // [B, H, Tk, d]
+        var q = SplitHeads(wq.call(query));                        // [B, H, Tq, d]
+        var k = SplitHeads(wk.call(key));                          // [B, H, Tk, d]
+        var v = SplitHeads(wv.call(value));                        // [B, H, Tk, d]
 
         var scores = score is null
             ? q.mul(1.0 / Math.Sqrt(HeadDim)).matmul(k.transpose(-2, -1)) // [B, H, Tq, Tk] = q·k/√d
             : score.Score(q, k);                                      // [B, H, Tq, Tk]
         var weights = Masks.MaskedSoftmax(scores, mask);              // [B, H, Tq, Tk]
         mask?.Dispose();
-        var used = attentionDropout is null ? weights : attentionDropout.forward(weights); // [B, H, Tq, Tk]
+        var used = attentionDropout is null ? weights : attentionDropout.call(weights); // [B, H, Tq, Tk]
         var heads = used.matmul(v);                                   // [B, H, Tq, d]
         var concatenated = heads.transpose(1, 2).reshape(batch, tq, ModelDim); // [B, Tq, H·d = E]
-        var output = wo.forward(concatenated);                        // [B, Tq, E]
+        var output = wo.call(concatenated);                        // [B, Tq, E]
 
         if (KeepWeights)
         {
@@ -247,7 +248,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
             mask = keep.dim() == 3 ? keep.unsqueeze(1) : keep.alias(); // [B, 1, Tq, Tk] or as given
             try
             {
-                Shapes.CheckMask(mask, expected);
+                AttentionChecks.CheckMask(mask, expected);
             }
             catch (ArgumentException)
             {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -128,7 +129,7 @@ public static class RelativePositions
 /// every head when used inside <see cref="MultiHeadAttention"/>. The positional part depends only on j - i, so the
 /// same pattern works at every position and for sequences longer than those seen in training.
 /// </summary>
-public sealed class RelativePositionScore : nn.Module, IScoreFunction
+public sealed class RelativePositionScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     public RelativePositionScore(long dim, long maxDistance) : base(nameof(RelativePositionScore))
     {
@@ -152,10 +153,13 @@ public sealed class RelativePositionScore : nn.Module, IScoreFunction
     public string Name => "relative (vectors)";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
-        Shapes.CheckLastDim(queries, Dim, "queries", $"RelativePositionScore(dim: {Dim}, maxDistance: {MaxDistance})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckLastDim(queries, Dim, "queries", $"RelativePositionScore(dim: {Dim}, maxDistance: {MaxDistance})");
         long tq = queries.shape[^2], tk = keys.shape[^2];
         using var scope = NewDisposeScope();
         var content = queries.matmul(keys.transpose(-2, -1));                               // [..., Tq, Tk]  q_i·k_j
@@ -173,7 +177,7 @@ public sealed class RelativePositionScore : nn.Module, IScoreFunction
 /// unscaled; it is scaled here as in every other transformer score, which does not change what the bias does.)
 /// For 3-D inputs [B, T, d] use heads = 1; inside <see cref="MultiHeadAttention"/> inputs are [B, H, T, d].
 /// </summary>
-public sealed class RelativeBiasScore : nn.Module, IScoreFunction
+public sealed class RelativeBiasScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     public RelativeBiasScore(long maxDistance, long heads = 1, bool scaleContent = true) : base(nameof(RelativeBiasScore))
     {
@@ -199,9 +203,12 @@ public sealed class RelativeBiasScore : nn.Module, IScoreFunction
     public string Name => "relative (bias)";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         var headsInInput = queries.dim() >= 4 ? queries.shape[^3] : 1;
         if (headsInInput != Heads)
         {

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -16,7 +17,7 @@ public sealed class DotProductScore : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         return queries.matmul(keys.transpose(-2, -1)); // [..., Tq, D] @ [..., D, Tk] -> [..., Tq, Tk]
     }
 }
@@ -34,7 +35,7 @@ public sealed class ScaledDotProductScore : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         var scale = 1.0 / Math.Sqrt(queries.shape[^1]);
         return queries.matmul(keys.transpose(-2, -1)).mul_(scale); // [..., Tq, Tk]
     }
@@ -53,7 +54,7 @@ public sealed class CosineScore(double epsilon = 1e-8) : IScoreFunction
     /// <inheritdoc />
     public Tensor Score(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         using var scope = NewDisposeScope();
         var qNorm = queries.norm(-1, keepdim: true).clamp_min(epsilon); // [..., Tq, 1]
         var kNorm = keys.norm(-1, keepdim: true).clamp_min(epsilon);    // [..., Tk, 1]
@@ -68,7 +69,7 @@ public sealed class CosineScore(double epsilon = 1e-8) : IScoreFunction
 /// written there as <c>v_aᵀ tanh(W_a [s_{t-1}; h_i])</c>, the same thing with W_a = [W_q W_k]).
 /// A one-hidden-layer network scores each pair; queries and keys may have different widths.
 /// </summary>
-public sealed class AdditiveScore : nn.Module, IScoreFunction
+public sealed class AdditiveScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     private readonly Linear queryProjection; // W_q (no bias)
     private readonly Linear keyProjection;   // W_k, its bias is b
@@ -107,16 +108,19 @@ public sealed class AdditiveScore : nn.Module, IScoreFunction
     public string Name => "additive";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
-        Shapes.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         using var scope = NewDisposeScope();
-        var q = queryProjection.forward(queries).unsqueeze(-2);         // [..., Tq, 1, H]
-        var k = keyProjection.forward(keys).unsqueeze(-3);              // [..., 1, Tk, H]
+        var q = queryProjection.call(queries).unsqueeze(-2);         // [..., Tq, 1, H]
+        var k = keyProjection.call(keys).unsqueeze(-3);              // [..., 1, Tk, H]
         var hidden = (q + k).tanh_();                                   // [..., Tq, Tk, H]
-        return scoreVector.forward(hidden).squeeze(-1).MoveToOuterDisposeScope(); // [..., Tq, Tk]
+        return scoreVector.call(hidden).squeeze(-1).MoveToOuterDisposeScope(); // [..., Tq, Tk]
     }
 }
 
@@ -124,7 +128,7 @@ public sealed class AdditiveScore : nn.Module, IScoreFunction
 /// General (Luong bilinear) score: <c>e_ij = q_iᵀ W k_j</c>, i.e. <c>E = Q W Kᵀ</c> with one learned matrix
 /// W [queryDim, keyDim] (Slides D "General"; Notes §6.5.3: W_kᵀW_q folded into one matrix).
 /// </summary>
-public sealed class GeneralScore : nn.Module, IScoreFunction
+public sealed class GeneralScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     /// <summary>Creates W [queryDim, keyDim], initialised uniformly in ±1/√keyDim.</summary>
     public GeneralScore(long queryDim, long keyDim) : base(nameof(GeneralScore))
@@ -150,11 +154,14 @@ public sealed class GeneralScore : nn.Module, IScoreFunction
     public string Name => "general";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
-        Shapes.CheckLastDim(keys, KeyDim, "keys", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
+        AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"GeneralScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         using var scope = NewDisposeScope();
         var projected = queries.matmul(W);                               // [..., Tq, Dk]
         return projected.matmul(keys.transpose(-2, -1)).MoveToOuterDisposeScope(); // [..., Tq, Tk]
@@ -167,7 +174,7 @@ public sealed class GeneralScore : nn.Module, IScoreFunction
 /// is used (Slides D "Location-Base"). W_a has one row per position up to maxKeys; for Tk keys the
 /// first Tk scores are used, so the softmax runs over the positions that exist.
 /// </summary>
-public sealed class LocationScore : nn.Module, IScoreFunction
+public sealed class LocationScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFunction
 {
     private readonly Linear positions; // W_a [maxKeys, queryDim] and its bias
 
@@ -195,10 +202,13 @@ public sealed class LocationScore : nn.Module, IScoreFunction
     public string Name => "location";
 
     /// <inheritdoc />
-    public Tensor Score(Tensor queries, Tensor keys)
+    public Tensor Score(Tensor queries, Tensor keys) => call(queries, keys);
+
+    /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
+    public override Tensor forward(Tensor queries, Tensor keys)
     {
-        Shapes.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
-        Shapes.CheckLastDim(queries, QueryDim, "queries", $"LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys})");
+        AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
+        AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys})");
         var keyCount = keys.shape[^2];
         if (keyCount > MaxKeys)
         {
@@ -206,7 +216,7 @@ public sealed class LocationScore : nn.Module, IScoreFunction
                 $"keys have shape {Shapes.Of(keys)}: {keyCount} positions, but LocationScore(queryDim: {QueryDim}, maxKeys: {MaxKeys}) scores at most {MaxKeys}.");
         }
         using var scope = NewDisposeScope();
-        var all = positions.forward(queries);                            // [..., Tq, maxKeys]
+        var all = positions.call(queries);                            // [..., Tq, maxKeys]
         return all.narrow(-1, 0, keyCount).contiguous().MoveToOuterDisposeScope(); // [..., Tq, Tk]
     }
 }

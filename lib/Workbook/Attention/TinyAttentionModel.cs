@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
@@ -85,13 +86,13 @@ public sealed class TinyAttentionModel : nn.Module<Tensor, Tensor>
         }
         long batch = tokens.shape[0], time = tokens.shape[1];
         using var scope = NewDisposeScope();
-        var h = embedding.forward(tokens);                                       // [B, T, E]
+        var h = embedding.call(tokens);                                       // [B, T, E]
         if (absolutePosition is not null)
         {
-            h = absolutePosition.forward(h);                                     // [B, T, E]
+            h = absolutePosition.call(h);                                     // [B, T, E]
         }
         var attended = attention.SelfAttend(h, causal: Config.Causal);           // [B, T, E]
-        var logits = readout.forward(attended);                                  // [B, T, Targets·V]
+        var logits = readout.call(attended);                                  // [B, T, Targets·V]
         return logits.view(batch, time, Config.Targets, Config.Vocabulary).MoveToOuterDisposeScope(); // [B, T, Targets, V]
     }
 }
@@ -157,7 +158,7 @@ public static class SequenceTraining
         {
             using var scope = NewDisposeScope();
             using var batch = nextBatch();
-            var logits = model.forward(batch.Inputs);                                    // [B, T, K, V]
+            var logits = model.call(batch.Inputs);                                    // [B, T, K, V]
             var loss = nn.functional.cross_entropy(
                 logits.reshape(-1, logits.shape[^1]), batch.Targets.reshape(-1), ignore_index: AttentionTasks.Ignore);
             optimizer.zero_grad();
@@ -175,7 +176,7 @@ public static class SequenceTraining
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         model.eval();
-        var predicted = model.forward(batch.Inputs).argmax(-1);                          // [B, T, K]
+        var predicted = model.call(batch.Inputs).argmax(-1);                          // [B, T, K]
         var counted = batch.Targets != AttentionTasks.Ignore;                            // [B, T, K]
         var correct = (predicted == batch.Targets) & counted;
         var perTarget = correct.sum(new long[] { 0, 1 }).to_type(ScalarType.Float64) /

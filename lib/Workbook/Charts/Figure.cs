@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using Microsoft.FSharp.Core;
 using Plotly.NET;
+using Plotly.NET.CSharp;
 
 namespace Workbook.Charts;
 
@@ -72,14 +72,11 @@ public sealed class Figure
         {
             throw new ArgumentException($"a figure's size must be positive, got {width} x {height}");
         }
-        return With(Plotly.NET.Chart.withSize(FSharpOption<int>.Some(width), FSharpOption<int>.Some(height)));
+        return With(Chart.WithSize(Width: width, Height: height));
     }
 
     /// <summary>The same figure with a logarithmic y axis (for losses spanning orders of magnitude).</summary>
-    public Figure WithLogY() =>
-        With(PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(
-            typeof(Plotly.NET.Chart), "withYAxisStyle", new[] { typeof(double), typeof(double), typeof(string) },
-            ("AxisType", StyleParam.AxisType.Log)));
+    public Figure WithLogY() => With(Chart.WithYAxisStyle<double, double, string>(AxisType: StyleParam.AxisType.Log));
 
     /// <summary>The layout size set on the chart (pixels), if any.</summary>
     internal (int? Width, int? Height) Size
@@ -91,7 +88,7 @@ public sealed class Figure
         }
     }
 
-    private Figure With(FSharpFunc<GenericChart, GenericChart> style) => new(style.Invoke(Chart), Title, TraceCount, BarMode);
+    private Figure With(GenericChart styled) => new(styled, Title, TraceCount, BarMode);
 
     /// <inheritdoc />
     public override string ToString() => $"Figure \"{Title}\" ({TraceCount} trace{(TraceCount == 1 ? "" : "s")})";

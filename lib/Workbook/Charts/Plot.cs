@@ -1,12 +1,10 @@
 using System.Globalization;
 using Microsoft.FSharp.Core;
 using Plotly.NET;
+using Plotly.NET.CSharp;
 using Plotly.NET.LayoutObjects;
 using TorchSharp;
-using ScatterChart = Plotly.NET.Chart2D_Scatter.Chart;
-using BarChart = Plotly.NET.Chart2D_Bar.Chart;
-using HistogramChart = Plotly.NET.Chart2D_Histogram.Chart;
-using HeatmapChart = Plotly.NET.Chart2D_Heatmap.Chart;
+using Chart = Plotly.NET.CSharp.Chart;
 
 namespace Workbook.Charts;
 
@@ -20,8 +18,6 @@ namespace Workbook.Charts;
 /// </summary>
 public static class Plot
 {
-    private static readonly Type[] XyText = { typeof(double), typeof(double), typeof(string) };
-
     /// <summary>Lines through each series' points (loss curves, functions).</summary>
     public static Figure Line(string title, string xLabel, string yLabel, params Series[] series) =>
         XY(title, xLabel, yLabel, series, showMarkers: false, linesOnly: true);
@@ -29,6 +25,23 @@ public static class Plot
     /// <summary>Each series' points as markers, without lines.</summary>
     public static Figure Scatter(string title, string xLabel, string yLabel, params Series[] series) =>
         XY(title, xLabel, yLabel, series, showMarkers: true, linesOnly: false);
+
+    /// <summary>
+    /// A data set as markers with curves drawn over it as lines, on one set of axes (for example noisy
+    /// samples and the models fitted to them). The legend names the points and every curve.
+    /// </summary>
+    public static Figure PointsAndCurves(string title, string xLabel, string yLabel, Series points, params Series[] curves)
+    {
+        RequireSome(curves.Length, "curve");
+        points.Validate();
+        var lines = Line(title, xLabel, yLabel, curves);
+        var markers = Chart.Point<double, double, string>(x: points.X.ToArray(), y: points.Y.ToArray(), Name: points.Name, ShowLegend: true);
+        // The markers' own chart carries Plotly.NET's default 600 x 600 layout: combine it first so that
+        // the line chart's layout (title, axis labels, size) wins, and show every curve in the legend.
+        var combined = Plotly.NET.Chart.combine(new[] { markers, lines.Chart });
+        combined = WithTrace(combined, trace => trace.SetProperty("showlegend", true));
+        return new Figure(Sized(combined, 720, 420), title, curves.Length + 1);
+    }
 
     /// <summary>Grouped bars: one bar per category for each group (for example one group per model).</summary>
     public static Figure Bar(string title, string xLabel, string yLabel, IReadOnlyList<string> categories,
@@ -42,12 +55,9 @@ public static class Plot
                 throw new ArgumentException($"bar group '{name}' has {values.Count} values but there are {categories.Count} categories");
             }
         }
-        var traces = groups.Select(g => PlotlyInterop.Call<GenericChart>(
-            typeof(BarChart), "Column",
-            new[] { typeof(double), typeof(string), typeof(string), typeof(double), typeof(double) },
-            ("values", g.Values.ToArray()), ("Keys", categories.ToArray()), ("Name", g.Name), ("ShowLegend", groups.Length > 1)));
-        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel);
-        chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Group)));
+        var traces = groups.Select(g => Chart.Column<double, string, string>(
+            values: g.Values.ToArray(), Keys: categories.ToArray(), Name: g.Name, ShowLegend: groups.Length > 1));
+        var chart = WithBarMode(Layout(Chart.Combine(traces), title, xLabel, yLabel), StyleParam.BarMode.Group);
         return new Figure(Sized(chart, 720, 420), title, groups.Length, StyleParam.BarMode.Group);
     }
 
@@ -63,12 +73,10 @@ public static class Plot
         {
             throw new ArgumentException($"a histogram needs a positive number of bins, got {bins}", nameof(bins));
         }
-        var traces = samples.Select(s => PlotlyInterop.Call<GenericChart>(
-            typeof(HistogramChart), "Histogram", new[] { typeof(double), typeof(string) },
-            ("data", s.Values.ToArray()), ("orientation", StyleParam.Orientation.Vertical), ("Name", s.Name),
-            ("ShowLegend", samples.Length > 1), ("Opacity", samples.Length > 1 ? 0.6 : 1.0), ("NBinsX", bins)));
-        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, "count");
-        chart = Style(chart, LayoutStyle(("BarMode", StyleParam.BarMode.Overlay)));
+        var traces = samples.Select(s => Chart.Histogram<double, double, string>(
+            X: s.Values.ToArray(), Orientation: StyleParam.Orientation.Vertical, Name: s.Name,
+            ShowLegend: samples.Length > 1, Opacity: samples.Length > 1 ? 0.6 : 1.0, NBinsX: new Optional<int>(bins ?? 0, bins.HasValue)));
+        var chart = WithBarMode(Layout(Chart.Combine(traces), title, xLabel, "count"), StyleParam.BarMode.Overlay);
         return new Figure(Sized(chart, 720, 420), title, samples.Length, StyleParam.BarMode.Overlay);
     }
 
@@ -92,10 +100,8 @@ public static class Plot
         var hover = Enumerable.Range(0, rows)
             .Select(r => Enumerable.Range(0, columns).Select(c => $"{yLabel} {r}: {rowLabels[r]}<br>{xLabel} {c}: {columnLabels[c]}").ToArray())
             .ToArray();
-        var heatmap = PlotlyInterop.Call<GenericChart>(
-            typeof(HeatmapChart), "Heatmap",
-            new[] { typeof(double[]), typeof(double), typeof(double), typeof(double), typeof(string) },
-            ("zData", cells), ("X", columnIndex), ("Y", rowIndex), ("Name", title), ("ShowScale", true), ("ReverseYAxis", true));
+        var heatmap = Chart.Heatmap<double, double, double, string>(
+            zData: cells, X: columnIndex, Y: rowIndex, Name: title, ShowScale: true, ReverseYAxis: true);
         heatmap = WithTrace(heatmap, trace =>
         {
             trace.SetProperty("text", hover);
@@ -141,23 +147,18 @@ public static class Plot
         var ys = Linspace(y.Min, y.Max, resolution);
         // z[row][column] = f(xs[column], ys[row]): rows run along y, as plotly.js expects.
         var z = ys.Select(yv => xs.Select(xv => f(xv, yv)).ToArray()).ToArray();
-        var contour = PlotlyInterop.Call<GenericChart>(
-            typeof(HeatmapChart), "Contour",
-            new[] { typeof(double[]), typeof(double), typeof(double), typeof(double), typeof(string) },
-            ("zData", z), ("X", xs), ("Y", ys), ("Name", title), ("ShowScale", true), ("NContours", 20), ("ShowLegend", false));
+        var contour = Chart.Contour<double, double, double, string>(
+            zData: z, X: xs, Y: ys, Name: title, ShowScale: true, NContours: 20, ShowLegend: false);
         var traces = new List<GenericChart> { contour };
         foreach (var path in paths)
         {
             path.Validate();
-            traces.Add(PlotlyInterop.Call<GenericChart>(
-                typeof(ScatterChart), "Line", XyText,
-                ("x", path.X.ToArray()), ("y", path.Y.ToArray()), ("ShowMarkers", true), ("Name", path.Name), ("ShowLegend", true)));
+            traces.Add(Chart.Line<double, double, string>(
+                x: path.X.ToArray(), y: path.Y.ToArray(), ShowMarkers: true, Name: path.Name, ShowLegend: true));
         }
-        var chart = Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel);
         // The legend goes under the plot so it does not cover the colour bar.
-        chart = Style(chart, PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(
-            typeof(Plotly.NET.Chart), "withLegendStyle", Type.EmptyTypes,
-            ("Orientation", StyleParam.Orientation.Horizontal), ("X", 0.0), ("Y", -0.18), ("YAnchor", StyleParam.YAnchorPosition.Top)));
+        var chart = Layout(Chart.Combine(traces), title, xLabel, yLabel).WithLegendStyle(
+            Orientation: StyleParam.Orientation.Horizontal, X: 0.0, Y: -0.18, YAnchor: StyleParam.YAnchorPosition.Top);
         return new Figure(Sized(chart, 650, 560), title, traces.Count);
     }
 
@@ -171,18 +172,16 @@ public static class Plot
         }
         columns = Math.Min(columns, panels.Length);
         var rows = (panels.Length + columns - 1) / columns;
-        var grid = PlotlyInterop.Call<FSharpFunc<GenericChart[], GenericChart>>(
-            typeof(Plotly.NET.Chart), "Grid", new[] { typeof(string[]), typeof(GenericChart[]) },
-            ("nRows", rows), ("nCols", columns), ("SubPlotTitles", panels.Select(p => p.Title).ToArray()),
-            ("XGap", 0.25), ("YGap", 0.35));
-        var chart = SharedSeriesStyle(grid.Invoke(panels.Select(p => p.Chart).ToArray()));
+        var grid = Chart.Grid(panels.Select(p => p.Chart).ToArray(), rows, columns,
+            SubPlotTitles: panels.Select(p => p.Title).ToArray(), XGap: 0.25, YGap: 0.35);
+        var chart = SharedSeriesStyle(grid);
         chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
         // plotly.js has one bar mode per figure: grouped bars must not be drawn on top of each other.
         var barMode = panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Group)) ? StyleParam.BarMode.Group
             : panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Overlay)) ? StyleParam.BarMode.Overlay : null;
         if (barMode is not null)
         {
-            chart = Style(chart, LayoutStyle(("BarMode", barMode)));
+            chart = WithBarMode(chart, barMode);
         }
         return new Figure(Sized(chart, Math.Min(1100, 380 * columns + 40), 300 * rows + 100), title, panels.Sum(p => p.TraceCount));
     }
@@ -236,48 +235,62 @@ public static class Plot
             s.Validate();
         }
         var traces = series.Select(s => linesOnly
-            ? PlotlyInterop.Call<GenericChart>(typeof(ScatterChart), "Line", XyText,
-                ("x", s.X.ToArray()), ("y", s.Y.ToArray()), ("ShowMarkers", showMarkers), ("Name", s.Name), ("ShowLegend", series.Length > 1))
-            : PlotlyInterop.Call<GenericChart>(typeof(ScatterChart), "Point", XyText,
-                ("x", s.X.ToArray()), ("y", s.Y.ToArray()), ("Name", s.Name), ("ShowLegend", series.Length > 1)));
-        return new Figure(Sized(Layout(Plotly.NET.Chart.combine(traces), title, xLabel, yLabel), 720, 420), title, series.Length);
+            ? Chart.Line<double, double, string>(
+                x: s.X.ToArray(), y: s.Y.ToArray(), ShowMarkers: showMarkers, Name: s.Name, ShowLegend: series.Length > 1)
+            : Chart.Point<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowLegend: series.Length > 1));
+        return new Figure(Sized(Layout(Chart.Combine(traces), title, xLabel, yLabel), 720, 420), title, series.Length);
     }
 
-    private static GenericChart Layout(GenericChart chart, string title, string xLabel, string yLabel)
-    {
-        chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
-        chart = Style(chart, AxisStyle("withXAxisStyle", xLabel));
-        return Style(chart, AxisStyle("withYAxisStyle", yLabel));
-    }
+    private static GenericChart Layout(GenericChart chart, string title, string xLabel, string yLabel) =>
+        Style(chart, Plotly.NET.Chart.withTitle(title, null))
+            .WithXAxisStyle<double, double, string>(TitleText: xLabel)
+            .WithYAxisStyle<double, double, string>(TitleText: yLabel);
 
-    private static FSharpFunc<GenericChart, GenericChart> AxisStyle(string function, string label) =>
-        PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(typeof(Plotly.NET.Chart), function, XyText, ("TitleText", label));
+    // Plotly.NET.CSharp has no layout or LinearAxis styling, so the next two call Plotly.NET's F# API, whose
+    // optional parameters C# sees as mandatory FSharpOption parameters: every one is named, null meaning None.
 
-    private static FSharpFunc<GenericChart, GenericChart> LayoutStyle(params (string Name, object? Value)[] options) =>
-        PlotlyInterop.Call<FSharpFunc<GenericChart, GenericChart>>(typeof(Plotly.NET.Chart), "withLayoutStyle", new[] { typeof(string) }, options);
+    private static GenericChart WithBarMode(GenericChart chart, StyleParam.BarMode mode) =>
+        Style(chart, Plotly.NET.Chart.withLayoutStyle<string>(
+            Title: null, ShowLegend: null, Margin: null, AutoSize: null, Width: null, Height: null, Font: null,
+            UniformText: null, Separators: null, PaperBGColor: null, PlotBGColor: null, AutoTypeNumbers: null, Colorscale: null,
+            Colorway: null, ModeBar: null, HoverMode: null, ClickMode: null, DragMode: null, SelectDirection: null,
+            ActiveSelection: null, NewSelection: null, HoverDistance: null, SpikeDistance: null, Hoverlabel: null,
+            Transition: null, DataRevision: null, UIRevision: null, EditRevision: null, SelectRevision: null, Template: null,
+            Meta: null, Computed: null, Grid: null, Calendar: null, MinReducedHeight: null, MinReducedWidth: null,
+            NewShape: null, ActiveShape: null, HideSources: null, ScatterGap: null, ScatterMode: null, BarGap: null,
+            BarGroupGap: null, BarMode: Some(mode), BarNorm: null, ExtendPieColors: null, HiddenLabels: null, PieColorWay: null,
+            BoxGap: null, BoxGroupGap: null, BoxMode: null, ViolinGap: null, ViolinGroupGap: null, ViolinMode: null,
+            WaterfallGap: null, WaterfallGroupGap: null, WaterfallMode: null, FunnelGap: null, FunnelGroupGap: null,
+            FunnelMode: null, ExtendFunnelAreaColors: null, FunnelAreaColorWay: null, ExtendSunBurstColors: null,
+            SunBurstColorWay: null, ExtendTreeMapColors: null, TreeMapColorWay: null, ExtendIcicleColors: null,
+            IcicleColorWay: null, Annotations: null, Shapes: null, Selections: null, Images: null, Sliders: null,
+            UpdateMenus: null));
 
-    private static LinearAxis LabelledAxis(string title, IReadOnlyList<string> labels, bool reversed)
-    {
-        var options = new List<(string, object?)>
-        {
-            ("Title", Title.init(FSharpOption<string>.Some(title), null, null, null, null, null, null, null, null, null, null, null)),
-            ("TickMode", StyleParam.TickMode.Array),
-            ("TickVals", Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray()),
-            ("TickText", labels.ToArray()),
-            ("ShowGrid", false),
-            ("ZeroLine", false),
-        };
-        if (reversed)
-        {
-            options.Add(("AutoRange", StyleParam.AutoRange.Reversed));
-        }
-        return PlotlyInterop.Call<LinearAxis>(typeof(LinearAxis), "init",
-            new[] { typeof(double), typeof(double), typeof(double), typeof(double), typeof(double), typeof(string), typeof(string), typeof(string) },
-            options.ToArray());
-    }
+    private static LinearAxis LabelledAxis(string title, IReadOnlyList<string> labels, bool reversed) =>
+        LinearAxis.init<double, double, double, double, double, string, string, string>(
+            Visible: null, Color: null,
+            Title: Some(Title.init(Some(title), null, null, null, null, null, null, null, null, null, null, null)),
+            AxisType: null, AutoTypeNumbers: null, AutoRange: reversed ? Some(StyleParam.AutoRange.Reversed) : null,
+            AutoRangeOptions: null, AutoShift: null, RangeMode: null, Range: null, FixedRange: null, ScaleAnchor: null,
+            ScaleRatio: null, Constrain: null, ConstrainToward: null, Matches: null, MaxAllowed: null, MinAllowed: null,
+            Rangebreaks: null, TickMode: Some(StyleParam.TickMode.Array), NTicks: null, Tick0: null, DTick: null,
+            TickVals: Some<IEnumerable<double>>(Enumerable.Range(0, labels.Count).Select(i => (double)i).ToArray()),
+            TickText: Some<IEnumerable<string>>(labels.ToArray()), Ticks: null, TicksOn: null, TickLabelMode: null,
+            TickLabelPosition: null, TickLabelStep: null, TickLabelOverflow: null, Mirror: null, TickLen: null, TickWidth: null,
+            TickColor: null, ShowTickLabels: null, AutoMargin: null, ShowSpikes: null, SpikeColor: null, SpikeThickness: null,
+            SpikeDash: null, SpikeMode: null, SpikeSnap: null, TickFont: null, TickAngle: null, ShowTickPrefix: null,
+            TickPrefix: null, ShowTickSuffix: null, TickSuffix: null, ShowExponent: null, ExponentFormat: null,
+            MinExponent: null, Minor: null, SeparateThousands: null, TickFormat: null, TickFormatStops: null, HoverFormat: null,
+            InsideRange: null, ShowLine: null, LineColor: null, LineWidth: null, ShowGrid: Some(false), GridColor: null,
+            GridDash: null, GridWidth: null, ZeroLine: Some(false), ZeroLineColor: null, ZeroLineWidth: null, Shift: null,
+            ShowDividers: null, DividerColor: null, DividerWidth: null, Anchor: null, Side: null, Overlaying: null,
+            LabelAlias: null, Layer: null, Domain: null, Position: null, CategoryOrder: null, CategoryArray: null,
+            UIRevision: null, RangeSlider: null, RangeSelector: null, Calendar: null, BackgroundColor: null,
+            ShowBackground: null);
 
-    private static GenericChart Sized(GenericChart chart, int width, int height) =>
-        Style(chart, Plotly.NET.Chart.withSize(FSharpOption<int>.Some(width), FSharpOption<int>.Some(height)));
+    private static FSharpOption<T> Some<T>(T value) => FSharpOption<T>.Some(value);
+
+    private static GenericChart Sized(GenericChart chart, int width, int height) => chart.WithSize(Width: width, Height: height);
 
     private static GenericChart Style(GenericChart chart, FSharpFunc<GenericChart, GenericChart> style) => style.Invoke(chart);
 

@@ -81,8 +81,8 @@ public static class WorkbookFormatters
     {
         var (border, background, mark, verdict) = result.Passed
             ? ("#2e7d32", "#e8f5e9", "\u2714", "passed")
-            : ("#c62828", "#ffebee", "\u2718", "not yet");
-        return $"<div class=\"workbook-exercise {(result.Passed ? "passed" : "failed")}\" style=\"border:2px solid {border};background:{background};color:#222;padding:8px 12px;border-radius:6px;margin:4px 0\">" +
+            : result.Attempted ? ("#c62828", "#ffebee", "\u2718", "not yet") : ("#757575", "#f5f5f5", "\u25CB", "not attempted");
+        return $"<div class=\"workbook-exercise {(result.Passed ? "passed" : result.Attempted ? "failed" : "not-attempted")}\" style=\"border:2px solid {border};background:{background};color:#222;padding:8px 12px;border-radius:6px;margin:4px 0\">" +
                $"<strong>{mark} {Html(result.Exercise)}: {verdict}</strong> <span>({result.CasesChecked} case{(result.CasesChecked == 1 ? "" : "s")} checked)</span>" +
                $"<div style=\"font-family:monospace;white-space:pre-wrap\">{Html(result.Message)}</div></div>";
     }

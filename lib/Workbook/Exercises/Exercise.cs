@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Exercises;
@@ -37,7 +38,7 @@ public static class Exercise
         {
             var label = $"case {i + 1} of {cases.Count}";
             using var scope = NewDisposeScope();
-            var shapes = string.Join(", ", cases[i].Select(t => Shape(t.shape)));
+            var shapes = string.Join(", ", cases[i].Select(t => Shapes.Of(t)));
             Tensor expected;
             try
             {
@@ -52,6 +53,10 @@ public static class Exercise
             {
                 got = student(Clone(cases[i]));
             }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
+            }
             catch (Exception e)
             {
                 return Fail(exercise, i + 1, $"{label}: your function threw {e.GetType().Name}: {e.Message} (inputs with shapes {shapes})");
@@ -63,7 +68,7 @@ public static class Exercise
             if (!got.shape.SequenceEqual(expected.shape))
             {
                 return Fail(exercise, i + 1,
-                    $"{label}: expected shape {Shape(expected.shape)} but your function returned {Shape(got.shape)} (inputs with shapes {shapes})");
+                    $"{label}: expected shape {Shapes.Of(expected)} but your function returned {Shapes.Of(got)} (inputs with shapes {shapes})");
             }
             var mismatch = CompareValues(ToDoubles(expected), ToDoubles(got), expected.shape, atol, rtol);
             if (mismatch is not null)
@@ -98,6 +103,10 @@ public static class Exercise
             {
                 got = student(input);
             }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
+            }
             catch (Exception e)
             {
                 return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
@@ -131,6 +140,10 @@ public static class Exercise
             try
             {
                 got = student((double[])input.Clone());
+            }
+            catch (NotImplementedException e)
+            {
+                return NotAttempted(exercise, e.Message);
             }
             catch (Exception e)
             {
@@ -184,7 +197,7 @@ public static class Exercise
             : $"atol {Number(atol)} + rtol {Number(rtol)} * |expected|";
         var wrongCount = Enumerable.Range(0, expected.Length).Count(k => Violates(expected[k], got[k], atol, rtol));
         var others = wrongCount > 1 ? $"; {wrongCount} of {expected.Length} values are off" : "";
-        return $"largest difference at {Shape(Unravel(worst, shape))}: expected {Value(exp)}, got {Value(gotValue)} " +
+        return $"largest difference at {Shapes.Of(Unravel(worst, shape))}: expected {Value(exp)}, got {Value(gotValue)} " +
                $"(|diff| {Number(Math.Abs(gotValue - exp), 2)} > {tolerance}){others}";
     }
 
@@ -213,7 +226,9 @@ public static class Exercise
 
     private static ExerciseResult Fail(string exercise, int casesChecked, string message) => new(exercise, false, casesChecked, message);
 
-    internal static string Shape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+    // The student edition's stub throws NotImplementedException: the exercise was not tried yet.
+    private static ExerciseResult NotAttempted(string exercise, string stubMessage) =>
+        new(exercise, false, 0, $"not attempted yet: {stubMessage}", Attempted: false);
 
     private static string Value(double v) =>
         double.IsNaN(v) || double.IsInfinity(v) ? v.ToString(CultureInfo.InvariantCulture)
@@ -238,7 +253,7 @@ public static class Exercise
         string s => $"\"{s}\"",
         double d => d.ToString("G6", CultureInfo.InvariantCulture),
         float f => f.ToString("G6", CultureInfo.InvariantCulture),
-        Tensor t => $"tensor {Shape(t.shape)}",
+        Tensor t => $"tensor {Shapes.Of(t)}",
         IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Take(20).Select(Show)) + (items.Cast<object?>().Skip(20).Any() ? ", ..." : "") + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",

@@ -9,8 +9,10 @@ namespace Workbook.Exercises;
 /// <param name="Passed">true when every case matched.</param>
 /// <param name="CasesChecked">cases run, including the failing one.</param>
 /// <param name="Message">what went wrong, naming the case, shapes and values; or the pass message.</param>
-public sealed record ExerciseResult(string Exercise, bool Passed, int CasesChecked, string Message)
+/// <param name="Attempted">false when the student's function is still the student edition's stub
+/// (it threw <see cref="NotImplementedException"/>): "not attempted", not a failure with a stack trace.</param>
+public sealed record ExerciseResult(string Exercise, bool Passed, int CasesChecked, string Message, bool Attempted = true)
 {
     /// <inheritdoc />
-    public override string ToString() => $"{(Passed ? "PASSED" : "FAILED")} {Exercise}: {Message}";
+    public override string ToString() => $"{(Passed ? "PASSED" : Attempted ? "FAILED" : "NOT ATTEMPTED")} {Exercise}: {Message}";
 }

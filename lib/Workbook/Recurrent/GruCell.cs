@@ -18,27 +18,35 @@ namespace Workbook.Recurrent;
 /// </summary>
 public sealed class GruCell : RecurrentCell
 {
-    /// <summary>W_i [3·hidden, input], blocks r, z, n.</summary>
-    public readonly Parameter InputWeight;
+    private readonly Parameter inputWeight;
 
-    /// <summary>W_h [3·hidden, hidden], blocks r, z, n.</summary>
-    public readonly Parameter HiddenWeight;
+    private readonly Parameter hiddenWeight;
 
-    /// <summary>b_i [3·hidden].</summary>
-    public readonly Parameter InputBias;
+    private readonly Parameter inputBias;
 
-    /// <summary>b_h [3·hidden].</summary>
-    public readonly Parameter HiddenBias;
+    private readonly Parameter hiddenBias;
 
     /// <summary>Creates a cell with torch's default initialisation.</summary>
     public GruCell(int inputSize, int hiddenSize) : base(nameof(GruCell), inputSize, hiddenSize)
     {
-        InputWeight = UniformParameter(3 * hiddenSize, inputSize);
-        HiddenWeight = UniformParameter(3 * hiddenSize, hiddenSize);
-        InputBias = UniformParameter(3 * hiddenSize);
-        HiddenBias = UniformParameter(3 * hiddenSize);
+        inputWeight = UniformParameter(3 * hiddenSize, inputSize);
+        hiddenWeight = UniformParameter(3 * hiddenSize, hiddenSize);
+        inputBias = UniformParameter(3 * hiddenSize);
+        hiddenBias = UniformParameter(3 * hiddenSize);
         RegisterComponents();
     }
+
+    /// <summary>b_h [3·hidden].</summary>
+    public Parameter HiddenBias => hiddenBias;
+
+    /// <summary>b_i [3·hidden].</summary>
+    public Parameter InputBias => inputBias;
+
+    /// <summary>W_h [3·hidden, hidden], blocks r, z, n.</summary>
+    public Parameter HiddenWeight => hiddenWeight;
+
+    /// <summary>W_i [3·hidden, input], blocks r, z, n.</summary>
+    public Parameter InputWeight => inputWeight;
 
     /// <inheritdoc />
     public override CellKind Kind => CellKind.Gru;

@@ -22,19 +22,23 @@ namespace Workbook.Recurrent;
 /// </summary>
 public sealed class LstmCell : RecurrentCell
 {
-    /// <summary>W [4·hidden, hidden + input], gate blocks in the order i, f, g, o.</summary>
-    public readonly Parameter Weight;
+    private readonly Parameter weight;
 
-    /// <summary>b [4·hidden], same gate order.</summary>
-    public readonly Parameter Bias;
+    private readonly Parameter bias;
 
     /// <summary>Creates a cell with torch's default initialisation.</summary>
     public LstmCell(int inputSize, int hiddenSize) : base(nameof(LstmCell), inputSize, hiddenSize)
     {
-        Weight = UniformParameter(4 * hiddenSize, hiddenSize + inputSize);
-        Bias = UniformParameter(4 * hiddenSize);
+        weight = UniformParameter(4 * hiddenSize, hiddenSize + inputSize);
+        bias = UniformParameter(4 * hiddenSize);
         RegisterComponents();
     }
+
+    /// <summary>b [4·hidden], same gate order.</summary>
+    public Parameter Bias => bias;
+
+    /// <summary>W [4·hidden, hidden + input], gate blocks in the order i, f, g, o.</summary>
+    public Parameter Weight => weight;
 
     /// <inheritdoc />
     public override CellKind Kind => CellKind.Lstm;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -79,12 +80,12 @@ public abstract class RecurrentCell : nn.Module<Tensor, RecurrentState, Recurren
     {
         if (x.dim() != 2 || x.shape[1] != InputSize)
         {
-            throw new ArgumentException($"{GetName()} expects x_t of shape [batch, {InputSize}] but got [{string.Join(", ", x.shape)}].", nameof(x));
+            throw new ArgumentException($"{GetName()} expects x_t of shape [batch, {InputSize}] but got {Shapes.Of(x)}.", nameof(x));
         }
         if (state.Hidden.dim() != 2 || state.Hidden.shape[0] != x.shape[0] || state.Hidden.shape[1] != HiddenSize)
         {
             throw new ArgumentException(
-                $"{GetName()} expects a hidden state of shape [{x.shape[0]}, {HiddenSize}] (batch of x_t, hidden size) but got [{string.Join(", ", state.Hidden.shape)}].",
+                $"{GetName()} expects a hidden state of shape [{x.shape[0]}, {HiddenSize}] (batch of x_t, hidden size) but got {Shapes.Of(state.Hidden)}.",
                 nameof(state));
         }
     }
@@ -94,7 +95,7 @@ public abstract class RecurrentCell : nn.Module<Tensor, RecurrentState, Recurren
     {
         if (!t.shape.SequenceEqual(expected))
         {
-            throw new ArgumentException($"{name} has shape [{string.Join(", ", t.shape)}] but this cell needs [{string.Join(", ", expected)}].", name);
+            throw new ArgumentException($"{name} has shape {Shapes.Of(t)} but this cell needs {Shapes.Of(expected)}.", name);
         }
     }
 

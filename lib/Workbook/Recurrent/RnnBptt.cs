@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -35,12 +36,12 @@ public static class RnnBptt
     {
         if (inputs.dim() != 3 || inputs.shape[1] == 0)
         {
-            throw new ArgumentException($"inputs must be [batch, time >= 1, input], got [{string.Join(", ", inputs.shape)}].", nameof(inputs));
+            throw new ArgumentException($"inputs must be [batch, time >= 1, input], got {Shapes.Of(inputs)}.", nameof(inputs));
         }
         if (!hiddens.shape.SequenceEqual(lossGradients.shape) || hiddens.shape[0] != inputs.shape[0] || hiddens.shape[1] != inputs.shape[1])
         {
             throw new ArgumentException(
-                $"hiddens [{string.Join(", ", hiddens.shape)}] and lossGradients [{string.Join(", ", lossGradients.shape)}] must both be [batch, time, hidden] with the batch and time of inputs [{string.Join(", ", inputs.shape)}].");
+                $"hiddens {Shapes.Of(hiddens)} and lossGradients {Shapes.Of(lossGradients)} must both be [batch, time, hidden] with the batch and time of inputs {Shapes.Of(inputs)}.");
         }
         using var _ = no_grad();
         var weight = cell.Weight.detach();                                  // [hidden, hidden + input]

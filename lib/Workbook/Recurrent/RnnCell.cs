@@ -13,19 +13,23 @@ namespace Workbook.Recurrent;
 /// </summary>
 public sealed class RnnCell : RecurrentCell
 {
-    /// <summary>W [hidden, hidden + input]: the first <c>hidden</c> columns act on h_{t-1}, the rest on x_t.</summary>
-    public readonly Parameter Weight;
+    private readonly Parameter weight;
 
-    /// <summary>b [hidden].</summary>
-    public readonly Parameter Bias;
+    private readonly Parameter bias;
 
     /// <summary>Creates a cell with torch's default initialisation.</summary>
     public RnnCell(int inputSize, int hiddenSize) : base(nameof(RnnCell), inputSize, hiddenSize)
     {
-        Weight = UniformParameter(hiddenSize, hiddenSize + inputSize);
-        Bias = UniformParameter(hiddenSize);
+        weight = UniformParameter(hiddenSize, hiddenSize + inputSize);
+        bias = UniformParameter(hiddenSize);
         RegisterComponents();
     }
+
+    /// <summary>b [hidden].</summary>
+    public Parameter Bias => bias;
+
+    /// <summary>W [hidden, hidden + input]: the first <c>hidden</c> columns act on h_{t-1}, the rest on x_t.</summary>
+    public Parameter Weight => weight;
 
     /// <inheritdoc />
     public override CellKind Kind => CellKind.Rnn;

@@ -1,6 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Data.Sequences;
+using Workbook.Tensors;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -13,53 +15,6 @@ namespace Workbook.Recurrent;
 /// <param name="Cell">LSTM or GRU (or RNN) cells.</param>
 /// <param name="BidirectionalEncoder">read the source both ways (Bahdanau's encoder); the decoder starts from tanh(W[h→; h←]).</param>
 public sealed record Seq2SeqConfig(int SourceVocabulary, int TargetVocabulary, int EmbeddingSize = 32, int HiddenSize = 64, CellKind Cell = CellKind.Gru, bool BidirectionalEncoder = false);
-
-/// <summary>A padded batch of translation pairs.</summary>
-/// <param name="Source">source ids [batch, source time], padded with <see cref="Vocabulary.Pad"/>.</param>
-/// <param name="SourceLengths">true source lengths.</param>
-/// <param name="DecoderInput">[batch, target time]: Start, y_1, ..., y_n, padding.</param>
-/// <param name="Target">[batch, target time]: y_1, ..., y_n, End, padding.</param>
-public sealed record Seq2SeqBatch(Tensor Source, long[] SourceLengths, Tensor DecoderInput, Tensor Target)
-{
-    /// <summary>Builds a batch from examples; throws if a source or target is empty.</summary>
-    public static Seq2SeqBatch From(IReadOnlyList<TranslationExample> examples, Vocabulary source, Vocabulary target)
-    {
-        if (examples.Count == 0)
-        {
-            throw new ArgumentException("Cannot build a batch from no examples.", nameof(examples));
-        }
-        var empty = examples.Select((e, i) => (e, i)).Where(p => p.e.Source.Count == 0 || p.e.Target.Count == 0).Select(p => p.i).ToArray();
-        if (empty.Length > 0)
-        {
-            throw new ArgumentException($"Example {empty[0]} has an empty source or target (source length {examples[empty[0]].Source.Count}, target length {examples[empty[0]].Target.Count}).", nameof(examples));
-        }
-        var sourceIds = examples.Select(e => source.Encode(e.Source)).ToArray();
-        var targetIds = examples.Select(e => target.Encode(e.Target)).ToArray();
-        int batch = examples.Count, sourceTime = sourceIds.Max(s => s.Length), targetTime = targetIds.Max(t => t.Length) + 1;
-        var src = new long[batch * sourceTime];
-        var input = new long[batch * targetTime];
-        var output = new long[batch * targetTime];
-        for (var b = 0; b < batch; b++)
-        {
-            for (var s = 0; s < sourceIds[b].Length; s++)
-            {
-                src[b * sourceTime + s] = sourceIds[b][s];
-            }
-            input[b * targetTime] = Vocabulary.Start;
-            for (var t = 0; t < targetIds[b].Length; t++)
-            {
-                input[b * targetTime + t + 1] = targetIds[b][t];
-                output[b * targetTime + t] = targetIds[b][t];
-            }
-            output[b * targetTime + targetIds[b].Length] = Vocabulary.End;
-        }
-        return new Seq2SeqBatch(
-            tensor(src, new long[] { batch, sourceTime }),
-            sourceIds.Select(s => (long)s.Length).ToArray(),
-            tensor(input, new long[] { batch, targetTime }),
-            tensor(output, new long[] { batch, targetTime }));
-    }
-}
 
 /// <summary>What the encoder hands to the decoder.</summary>
 /// <param name="Outputs">encoder hidden states h_1..h_S [batch, source time, encoder size] (the keys and values of attention).</param>
@@ -163,7 +118,7 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequen
     {
         if (source.dim() != 2 || source.shape[1] == 0)
         {
-            throw new ArgumentException($"source must be [batch, source time >= 1] token ids, got [{string.Join(", ", source.shape)}].", nameof(source));
+            throw new ArgumentException($"source must be [batch, source time >= 1] token ids, got {Shapes.Of(source)}.", nameof(source));
         }
         var embedded = sourceEmbedding.call(source);                          // [batch, source time, embedding]
         var run = encoder.Run(embedded, null, lengths);                       // outputs [batch, source time, directions·hidden]
@@ -232,8 +187,8 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequen
             var tokens = batch.DecoderInput[.., t];                                        // [batch]
             if (predicted is not null && truthProbability < 1)
             {
-                var rng = random ?? Workbook.Notebooks.Seeds.Random;
-                var truth = tensor(Enumerable.Range(0, (int)batchSize).Select(_ => rng.NextDouble() < truthProbability).ToArray()); // [batch]
+                var coin = random ?? throw new ArgumentNullException(nameof(random), $"Scheduled sampling (truth probability {truthProbability}) draws coins: pass the Random that drives them.");
+                var truth = tensor(Enumerable.Range(0, (int)batchSize).Select(_ => coin.NextDouble() < truthProbability).ToArray()); // [batch]
                 tokens = where(truth, tokens, predicted);                                  // [batch]
             }
             var step = Step(encoded, tokens, state);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -28,16 +29,16 @@ public static class SequenceRunner
         ArgumentNullException.ThrowIfNull(cell);
         if (inputs.dim() != 3)
         {
-            throw new ArgumentException($"inputs must have shape [batch, time, input] but has shape [{string.Join(", ", inputs.shape)}].", nameof(inputs));
+            throw new ArgumentException($"inputs must have shape [batch, time, input] but has shape {Shapes.Of(inputs)}.", nameof(inputs));
         }
         long batch = inputs.shape[0], time = inputs.shape[1];
         if (time == 0)
         {
-            throw new ArgumentException($"inputs has shape [{string.Join(", ", inputs.shape)}]: an empty sequence (time = 0) has no hidden states.", nameof(inputs));
+            throw new ArgumentException($"inputs has shape {Shapes.Of(inputs)}: an empty sequence (time = 0) has no hidden states.", nameof(inputs));
         }
         if (inputs.shape[2] != cell.InputSize)
         {
-            throw new ArgumentException($"inputs has {inputs.shape[2]} features per step (shape [{string.Join(", ", inputs.shape)}]) but the cell expects {cell.InputSize}.", nameof(inputs));
+            throw new ArgumentException($"inputs has {inputs.shape[2]} features per step (shape {Shapes.Of(inputs)}) but the cell expects {cell.InputSize}.", nameof(inputs));
         }
         Tensor? valid = null; // [batch, time] 1 where t < length
         if (lengths is not null)

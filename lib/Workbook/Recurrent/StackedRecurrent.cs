@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -67,13 +68,13 @@ public sealed class StackedRecurrent : nn.Module<Tensor, RecurrentState?, Stacke
     {
         if (inputs.dim() != 3 || inputs.shape[2] != Config.InputSize)
         {
-            throw new ArgumentException($"inputs must have shape [batch, time, {Config.InputSize}] but has shape [{string.Join(", ", inputs.shape)}].", nameof(inputs));
+            throw new ArgumentException($"inputs must have shape [batch, time, {Config.InputSize}] but has shape {Shapes.Of(inputs)}.", nameof(inputs));
         }
         var count = Config.Layers * Directions;
         if (initial is not null && (initial.Hidden.dim() != 3 || initial.Hidden.shape[0] != count || initial.Hidden.shape[1] != inputs.shape[0]))
         {
             throw new ArgumentException(
-                $"initial hidden state has shape [{string.Join(", ", initial.Hidden.shape)}] but must be [{count}, {inputs.shape[0]}, {Config.HiddenSize}] (layers·directions, batch, hidden).",
+                $"initial hidden state has shape {Shapes.Of(initial.Hidden)} but must be [{count}, {inputs.shape[0]}, {Config.HiddenSize}] (layers·directions, batch, hidden).",
                 nameof(initial));
         }
         var layerInput = inputs;                                       // [batch, time, input]

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Recurrent;
@@ -44,7 +45,7 @@ public static class TruncatedBptt
     {
         if (inputs.dim() < 2)
         {
-            throw new ArgumentException($"inputs must be [batch, time, ...], got [{string.Join(", ", inputs.shape)}].", nameof(inputs));
+            throw new ArgumentException($"inputs must be [batch, time, ...], got {Shapes.Of(inputs)}.", nameof(inputs));
         }
         var losses = new List<double>();
         var state = initial;

@@ -1,6 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Rl.Environments;
+using Workbook.Training;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl;
@@ -73,7 +75,7 @@ public sealed class CategoricalDistribution : ActionDistribution
     {
         if (logits.dim() != 2)
         {
-            throw new ArgumentException($"Categorical logits must have shape [batch, actions], got [{string.Join(", ", logits.shape)}].", nameof(logits));
+            throw new ArgumentException($"Categorical logits must have shape [batch, actions], got {Shapes.Of(logits)}.", nameof(logits));
         }
         Logits = logits;
         LogProbabilities = logits.log_softmax(-1);   // [B, A]
@@ -89,7 +91,7 @@ public sealed class CategoricalDistribution : ActionDistribution
     {
         if (actions.dim() != 1 || actions.shape[0] != Logits.shape[0])
         {
-            throw new ArgumentException($"Discrete actions must have shape [{Logits.shape[0]}], got [{string.Join(", ", actions.shape)}].", nameof(actions));
+            throw new ArgumentException($"Discrete actions must have shape [{Logits.shape[0]}], got {Shapes.Of(actions)}.", nameof(actions));
         }
         return LogProbabilities.gather(1, actions.to_type(ScalarType.Int64).unsqueeze(-1)).squeeze(-1);   // [B]
     }
@@ -129,7 +131,7 @@ public sealed class DiagonalGaussianDistribution : ActionDistribution
     {
         if (mean.dim() != 2)
         {
-            throw new ArgumentException($"Gaussian means must have shape [batch, action dimension], got [{string.Join(", ", mean.shape)}].", nameof(mean));
+            throw new ArgumentException($"Gaussian means must have shape [batch, action dimension], got {Shapes.Of(mean)}.", nameof(mean));
         }
         Mean = mean;
         LogStd = logStd.expand_as(mean);   // [B, D]
@@ -143,7 +145,7 @@ public sealed class DiagonalGaussianDistribution : ActionDistribution
     {
         if (!actions.shape.SequenceEqual(Mean.shape))
         {
-            throw new ArgumentException($"Continuous actions must have shape [{string.Join(", ", Mean.shape)}], got [{string.Join(", ", actions.shape)}].", nameof(actions));
+            throw new ArgumentException($"Continuous actions must have shape {Shapes.Of(Mean)}, got {Shapes.Of(actions)}.", nameof(actions));
         }
         var z = (actions - Mean) / Std;
         return (-0.5 * z * z - LogStd - HalfLogTwoPi).sum(-1);   // [B]
@@ -186,7 +188,7 @@ public abstract class Policy : nn.Module<Tensor, ActionDistribution>
     public Tensor FlatParameters()
     {
         using var _ = no_grad();
-        return nn.utils.parameters_to_vector(parameters());
+        return ParameterVectors.Flatten(parameters());
     }
 
     /// <summary>Overwrites the parameters from one flat vector (the inverse of <see cref="FlatParameters"/>).</summary>
@@ -194,15 +196,6 @@ public abstract class Policy : nn.Module<Tensor, ActionDistribution>
     {
         using var _ = no_grad();
         nn.utils.vector_to_parameters(flat, parameters());
-    }
-
-    /// <summary>Samples (or, if <paramref name="greedy"/>, takes the mode of) one action per observation row, without gradients.</summary>
-    public Tensor Act(Tensor observations, bool greedy = false)
-    {
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var distribution = call(observations);
-        return (greedy ? distribution.Mode() : distribution.Sample()).MoveToOuterDisposeScope();
     }
 }
 

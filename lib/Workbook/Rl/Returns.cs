@@ -1,3 +1,6 @@
+using Workbook.Rl.Environments;
+using static TorchSharp.torch;
+
 namespace Workbook.Rl;
 
 /// <summary>
@@ -107,6 +110,13 @@ public static class Returns
         var std = Math.Sqrt(x.Sum(v => (v - mean) * (v - mean)) / x.Count);
         return x.Select(v => (v - mean) / (std + epsilon)).ToArray();
     }
+
+    /// <summary>(x − mean) / (std + 1e-8) over a 1-D tensor with torch's unbiased std (CleanRL's per-batch advantage normalisation; <see cref="Normalize"/> divides by n).</summary>
+    public static Tensor NormalizeBatch(Tensor x) => (x - x.mean()) / (x.std() + 1e-8);
+
+    /// <summary>Mean return of <paramref name="episodes"/>, NaN when no episode ended (a log's missing value).</summary>
+    public static double Mean(IReadOnlyCollection<EpisodeSummary> episodes) =>
+        episodes.Count == 0 ? double.NaN : episodes.Average(e => e.Return);
 
     private static void CheckSameLength(int rewards, int other, string name)
     {

@@ -11,6 +11,24 @@ namespace Workbook.Rl;
 /// </summary>
 public static class RlExercises
 {
+    /// <summary>
+    /// The student's GAE plugged into A2C or PPO (<see cref="LossPieces.Advantages"/>): it computes every
+    /// segment's advantages in the real training loop; while it is the student edition's stub, the
+    /// library's GAE does, and the plug says so.
+    /// </summary>
+    public static Plugged<Func<double[], double[], double, double, double, double[]>> PlugGae(
+        Func<double[], double[], double, double, double, double[]> student) =>
+        Plug.In("GAE", student, (r, v, boot, gamma, lambda) => Returns.Gae(r, v, boot, gamma, lambda));
+
+    /// <summary>
+    /// The student's clipped surrogate (per-sample values, [B]) plugged into PPO's policy loss
+    /// (<see cref="LossPieces.Policy"/>: the loss is minus its mean); while it is the student edition's
+    /// stub, the library's PPO-clip objective is used, and the plug says so.
+    /// </summary>
+    public static Plugged<Func<Tensor, Tensor, double, Tensor>> PlugClippedSurrogate(Func<Tensor, Tensor, double, Tensor> student) =>
+        Plug.In("clipped surrogate", student, (ratio, advantages, epsilon) =>
+            minimum(ratio * advantages, ratio.clamp(1 - epsilon, 1 + epsilon) * advantages));
+
     private static readonly (double[] Rewards, double Gamma)[] RewardCases =
     {
         (new[] { 1.0, 1.0, 1.0 }, 1.0),

@@ -46,14 +46,55 @@ public sealed class RolloutBuffer : IDisposable
     /// <summary>Value targets Â + V: [T·N], set by <see cref="ComputeAdvantages"/>.</summary>
     public Tensor? ValueTargets { get; private set; }
 
-    /// <summary>Fills <see cref="Advantages"/> and <see cref="ValueTargets"/> with GAE(γ, λ).</summary>
-    public void ComputeAdvantages(double gamma, double lambda)
+    /// <summary>
+    /// Fills <see cref="Advantages"/> and <see cref="ValueTargets"/> (Â + V) with GAE(γ, λ). With <paramref name="segmentAdvantages"/>
+    /// (for example a student's GAE), every environment's steps are cut into segments at episode ends and at the last step, and
+    /// the function computes each segment's advantages from (rewards, values, bootstrap value, γ, λ); the bootstrap is V of the
+    /// state after the segment, or 0 where the episode ended (truncated episodes already carry γ V(final) in their last reward).
+    /// </summary>
+    public void ComputeAdvantages(double gamma, double lambda, Func<double[], double[], double, double, double, double[]>? segmentAdvantages = null)
     {
-        var (advantages, targets) = Returns.Gae(RewardsArray, ValuesArray, Dones, LastValues, Steps, Environments, gamma, lambda);
+        var (advantages, targets) = segmentAdvantages is null
+            ? Returns.Gae(RewardsArray, ValuesArray, Dones, LastValues, Steps, Environments, gamma, lambda)
+            : BySegment(segmentAdvantages, gamma, lambda);
         Advantages?.Dispose();
         ValueTargets?.Dispose();
         Advantages = tensor(advantages);
         ValueTargets = tensor(targets);
+    }
+
+    private (float[] Advantages, float[] ValueTargets) BySegment(Func<double[], double[], double, double, double, double[]> estimator, double gamma, double lambda)
+    {
+        var advantages = new float[Size];
+        var targets = new float[Size];
+        for (var i = 0; i < Environments; i++)
+        {
+            var start = 0;
+            for (var t = 0; t < Steps; t++)
+            {
+                var k = t * Environments + i;
+                if (!Dones[k] && t < Steps - 1)
+                {
+                    continue;
+                }
+                var rows = Enumerable.Range(start, t - start + 1).Select(s => s * Environments + i).ToArray();   // this segment's rows
+                var bootstrap = Dones[k] ? 0.0 : LastValues[i];
+                var values = rows.Select(r => (double)ValuesArray[r]).ToArray();
+                var segment = estimator(rows.Select(r => (double)RewardsArray[r]).ToArray(), values, bootstrap, gamma, lambda)
+                    ?? throw new InvalidOperationException("the advantage estimator returned null");
+                if (segment.Length != rows.Length)
+                {
+                    throw new InvalidOperationException($"the advantage estimator returned {segment.Length} advantages for a segment of {rows.Length} steps");
+                }
+                for (var j = 0; j < rows.Length; j++)
+                {
+                    advantages[rows[j]] = (float)segment[j];
+                    targets[rows[j]] = (float)(segment[j] + values[j]);
+                }
+                start = t + 1;
+            }
+        }
+        return (advantages, targets);
     }
 
     public void Dispose()
@@ -108,7 +149,7 @@ public sealed class RolloutCollector
     /// look like a failure. Rewards are multiplied by <paramref name="rewardScale"/> (keeping value targets
     /// near 1 helps when rewards are large, as in Pendulum); the episode returns reported stay unscaled.
     /// </summary>
-    public RolloutBuffer Collect(Policy policy, ValueNetwork? value, int steps, double gamma, double rewardScale = 1.0)
+    public RolloutBuffer Collect(Policy policy, nn.Module<Tensor, Tensor>? value, int steps, double gamma, double rewardScale = 1.0)
     {
         var n = environment.Count;
         var dimension = environment.ObservationSpace.Dimension;

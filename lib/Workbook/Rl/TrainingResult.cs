@@ -1,4 +1,6 @@
 using Microsoft.Data.Analysis;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Workbook.Rl;
 
@@ -7,7 +9,7 @@ namespace Workbook.Rl;
 /// per-update log and its DataFrame, the observation statistics if observations were normalised, and
 /// totals. Evaluate the policy with <see cref="Evaluation.Returns"/> (pass <see cref="Normalizer"/>).
 /// </summary>
-public sealed record TrainingResult(Policy Policy, ValueNetwork? Value, TrainingLog Log, RunningMeanStd? Normalizer, long EnvironmentSteps, double WallSeconds)
+public sealed record TrainingResult(Policy Policy, nn.Module<Tensor, Tensor>? Value, TrainingLog Log, RunningMeanStd? Normalizer, long EnvironmentSteps, double WallSeconds)
 {
     /// <summary>The log as a DataFrame: step, episode_return, policy_loss, value_loss, kl, entropy, clip_fraction, wall_seconds, ...</summary>
     public DataFrame History => Log.ToDataFrame();

@@ -131,9 +131,6 @@ public sealed partial class BytePairEncoding : ITokenizer
         return Encoding.UTF8.GetString(bytes);
     }
 
-    /// <summary>The bytes of token <paramref name="id"/>.</summary>
-    public IReadOnlyList<byte> TokenBytes(int id) => tokenBytes[id];
-
     /// <summary>The token's text; bytes that are not valid UTF-8 on their own are shown as &lt;xx&gt;.</summary>
     public string TokenText(int id) => BytesToText(tokenBytes[id]);
 

@@ -11,13 +11,11 @@ namespace Workbook.Text;
 ///   log σ(u_oᵀ v_c) + Σ_w log σ(-u_wᵀ v_c).
 /// The word's embedding is the average (u + v) / 2, as the notes suggest.
 /// </summary>
-public sealed class Word2Vec : nn.Module
+public sealed class Word2Vec : nn.Module<Tensor, Tensor, Tensor, Tensor>
 {
-    /// <summary>Centre vectors v [vocabulary, dimension].</summary>
-    public readonly Embedding centre;
+    private readonly Embedding centre;
 
-    /// <summary>Context vectors u [vocabulary, dimension].</summary>
-    public readonly Embedding context;
+    private readonly Embedding context;
 
     /// <summary>A model for <paramref name="vocabulary"/> words in <paramref name="dimension"/> dimensions.</summary>
     public Word2Vec(int vocabulary, int dimension) : base(nameof(Word2Vec))
@@ -32,16 +30,25 @@ public sealed class Word2Vec : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>Context vectors u [vocabulary, dimension].</summary>
+    public Embedding Context => context;
+
+    /// <summary>Centre vectors v [vocabulary, dimension].</summary>
+    public Embedding Centre => centre;
+
     /// <summary>
     /// Negative-sampling loss for centres [N], true contexts [N] and noise words [N, k]:
     /// mean over pairs of -log σ(u_o·v_c) - Σ_w log σ(-u_w·v_c).
     /// </summary>
-    public Tensor Loss(Tensor centres, Tensor contexts, Tensor noise)
+    public Tensor Loss(Tensor centres, Tensor contexts, Tensor noise) => call(centres, contexts, noise);
+
+    /// <summary>The negative-sampling loss (see <see cref="Loss"/>, which callers use).</summary>
+    public override Tensor forward(Tensor centres, Tensor contexts, Tensor noise)
     {
         using var scope = NewDisposeScope();
-        var v = centre.forward(centres);                                   // [N, d]
-        var u = context.forward(contexts);                                 // [N, d]
-        var uNoise = context.forward(noise);                               // [N, k, d]
+        var v = centre.call(centres);                                   // [N, d]
+        var u = context.call(contexts);                                 // [N, d]
+        var uNoise = context.call(noise);                               // [N, k, d]
         var positive = nn.functional.logsigmoid((u * v).sum(-1));          // log σ(u_o·v_c): [N]
         var negative = nn.functional.logsigmoid(-uNoise.matmul(v.unsqueeze(-1)).squeeze(-1)).sum(-1); // Σ log σ(-u_w·v_c): [N]
         return (-(positive + negative)).mean().MoveToOuterDisposeScope();

@@ -20,20 +20,27 @@ public enum NormPlacement
 public sealed record BlockOptions(NormPlacement Norm = NormPlacement.PreNorm, bool UseLayerNorm = true, bool UseResidual = true,
     Activation Activation = Activation.Relu, int FeedForwardMultiplier = 4, bool FusedLayerNorm = true);
 
-/// <summary>One "add and norm" step around a sublayer, wired as <see cref="BlockOptions"/> says.</summary>
+/// <summary>
+/// One "add and norm" step around a sublayer, wired as <see cref="BlockOptions"/> says: the one implementation of the
+/// residual-and-norm idea, used by the encoder and decoder blocks and (pre-norm) by <see cref="GptBlock"/>.
+/// </summary>
 internal static class AddAndNorm
 {
+    /// <summary>The pre-norm path that GPT blocks use.</summary>
+    public static readonly BlockOptions PreNorm = new(NormPlacement.PreNorm);
+
+    /// <summary><paramref name="x"/> [..., width] through <paramref name="sublayer"/> with <paramref name="norm"/> placed as <paramref name="options"/> says.</summary>
     public static Tensor Apply(Tensor x, LayerNorm norm, BlockOptions options, Func<Tensor, Tensor> sublayer)
     {
         if (options.Norm == NormPlacement.PreNorm)
         {
-            using var normalised = options.UseLayerNorm ? norm.forward(x) : x.alias();
+            using var normalised = options.UseLayerNorm ? norm.call(x) : x.alias();
             using var update = sublayer(normalised);
             return options.UseResidual ? x + update : update.alias();                 // x + F(LN(x))
         }
         using var output = sublayer(x);
         using var sum = options.UseResidual ? x + output : output.alias();
-        return options.UseLayerNorm ? norm.forward(sum) : sum.alias();                 // LN(x + F(x))
+        return options.UseLayerNorm ? norm.call(sum) : sum.alias();                 // LN(x + F(x))
     }
 }
 
@@ -41,22 +48,15 @@ internal static class AddAndNorm
 /// Transformer encoder block (Notes §6.7.3.1): self-attention over the whole sequence, add and
 /// norm, position-wise feed-forward, add and norm. Pre-norm: h = x + MHA(LN₁(x)), y = h + FFN(LN₂(h));
 /// post-norm: h = LN₁(x + MHA(x)), y = LN₂(h + FFN(h)).
+/// Called as <c>block.call(x, keep)</c>: x [B, T, width] → [B, T, width]; keep masks padded keys ([B, 1, 1, T], true = real token).
 /// </summary>
-public sealed class EncoderBlock : nn.Module
+public sealed class EncoderBlock : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly BlockOptions options;
-
-    /// <summary>Self-attention.</summary>
-    public readonly TransformerAttention attention;
-
-    /// <summary>Norm of the attention sublayer.</summary>
-    public readonly LayerNorm norm1;
-
-    /// <summary>Position-wise feed-forward network.</summary>
-    public readonly FeedForward feedForward;
-
-    /// <summary>Norm of the feed-forward sublayer.</summary>
-    public readonly LayerNorm norm2;
+    private readonly TransformerAttention attention;
+    private readonly LayerNorm norm1;
+    private readonly FeedForward feedForward;
+    private readonly LayerNorm norm2;
 
     /// <summary>An encoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
     public EncoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(EncoderBlock))
@@ -69,11 +69,23 @@ public sealed class EncoderBlock : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>x [B, T, width] → [B, T, width]; <paramref name="keep"/> masks padded keys ([B, 1, 1, T], true = real token).</summary>
-    public Tensor Forward(Tensor x, Tensor? keep = null)
+    /// <summary>Self-attention.</summary>
+    public TransformerAttention Attention => attention;
+
+    /// <summary>Norm of the attention sublayer.</summary>
+    public LayerNorm Norm1 => norm1;
+
+    /// <summary>Position-wise feed-forward network.</summary>
+    public FeedForward FeedForward => feedForward;
+
+    /// <summary>Norm of the feed-forward sublayer.</summary>
+    public LayerNorm Norm2 => norm2;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x, Tensor? keep)
     {
-        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.Forward(a, a, causal: false, keep));
-        return AddAndNorm.Apply(h, norm2, options, feedForward.forward);
+        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.call(a, a, false, keep));   // [B, T, width]
+        return AddAndNorm.Apply(h, norm2, options, feedForward.call);                                // [B, T, width]
     }
 }
 
@@ -81,28 +93,18 @@ public sealed class EncoderBlock : nn.Module
 /// Transformer decoder block (Notes §6.7.3.2): masked (causal) self-attention, add and norm;
 /// cross-attention whose queries come from the decoder and keys and values from the encoder's
 /// output (§6.7.2.5), add and norm; feed-forward, add and norm.
+/// Called as <c>block.call(y, memory, memoryKeep)</c>: y [B, Tt, width] attends causally to itself and to memory
+/// [B, Ts, width]; memoryKeep masks padded source positions ([B, 1, 1, Ts]).
 /// </summary>
-public sealed class DecoderBlock : nn.Module
+public sealed class DecoderBlock : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
     private readonly BlockOptions options;
-
-    /// <summary>Masked self-attention.</summary>
-    public readonly TransformerAttention selfAttention;
-
-    /// <summary>Norm of the self-attention sublayer.</summary>
-    public readonly LayerNorm norm1;
-
-    /// <summary>Cross-attention to the encoder's output.</summary>
-    public readonly TransformerAttention crossAttention;
-
-    /// <summary>Norm of the cross-attention sublayer.</summary>
-    public readonly LayerNorm norm2;
-
-    /// <summary>Position-wise feed-forward network.</summary>
-    public readonly FeedForward feedForward;
-
-    /// <summary>Norm of the feed-forward sublayer.</summary>
-    public readonly LayerNorm norm3;
+    private readonly TransformerAttention selfAttention;
+    private readonly LayerNorm norm1;
+    private readonly TransformerAttention crossAttention;
+    private readonly LayerNorm norm2;
+    private readonly FeedForward feedForward;
+    private readonly LayerNorm norm3;
 
     /// <summary>A decoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
     public DecoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(DecoderBlock))
@@ -117,14 +119,23 @@ public sealed class DecoderBlock : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>
-    /// y [B, Tt, width] attends causally to itself and to <paramref name="memory"/> [B, Ts, width];
-    /// <paramref name="memoryKeep"/> masks padded source positions ([B, 1, 1, Ts]).
-    /// </summary>
-    public Tensor Forward(Tensor y, Tensor memory, Tensor? memoryKeep = null)
+    /// <summary>Masked self-attention.</summary>
+    public TransformerAttention SelfAttention => selfAttention;
+
+    /// <summary>Cross-attention to the encoder's output.</summary>
+    public TransformerAttention CrossAttention => crossAttention;
+
+    /// <summary>Position-wise feed-forward network.</summary>
+    public FeedForward FeedForward => feedForward;
+
+    /// <summary>The norms of the three sublayers, in order.</summary>
+    public IReadOnlyList<LayerNorm> Norms => new[] { norm1, norm2, norm3 };
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor y, Tensor memory, Tensor? memoryKeep)
     {
-        using var h1 = AddAndNorm.Apply(y, norm1, options, a => selfAttention.Forward(a, a, causal: true));
-        using var h2 = AddAndNorm.Apply(h1, norm2, options, a => crossAttention.Forward(a, memory, causal: false, memoryKeep));
-        return AddAndNorm.Apply(h2, norm3, options, feedForward.forward);
+        using var h1 = AddAndNorm.Apply(y, norm1, options, a => selfAttention.call(a, a, true, null));             // [B, Tt, width]
+        using var h2 = AddAndNorm.Apply(h1, norm2, options, a => crossAttention.call(a, memory, false, memoryKeep)); // [B, Tt, width]
+        return AddAndNorm.Apply(h2, norm3, options, feedForward.call);                                              // [B, Tt, width]
     }
 }

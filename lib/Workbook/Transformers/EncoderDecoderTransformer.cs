@@ -1,7 +1,8 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Data.Sequences;
-using Workbook.Recurrent;
+using Workbook.Tensors;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -27,28 +28,17 @@ public sealed record TransformerConfig(int SourceVocabulary, int TargetVocabular
 /// As an <see cref="ISequenceToSequence"/> it trains with the recurrent models' <see cref="Seq2SeqTrainer"/> on the same
 /// batches (ids of <see cref="Vocabulary"/>: Pad 0, Start 1, End 2).
 /// </summary>
-public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
+public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor>, ISequenceToSequence
 {
     private readonly TransformerConfig config;
     private readonly BlockOptions options;
 
-    /// <summary>Source embedding.</summary>
-    public readonly Embedding sourceEmbedding;
-
-    /// <summary>Target embedding.</summary>
-    public readonly Embedding targetEmbedding;
-
-    /// <summary>Encoder blocks.</summary>
-    public readonly ModuleList<EncoderBlock> encoder;
-
-    /// <summary>Decoder blocks.</summary>
-    public readonly ModuleList<DecoderBlock> decoder;
-
-    /// <summary>Final norms (used with pre-norm blocks, whose outputs are not normalised).</summary>
-    public readonly LayerNorm encoderNorm, decoderNorm;
-
-    /// <summary>Output layer: width → target vocabulary.</summary>
-    public readonly Linear head;
+    private readonly Embedding sourceEmbedding;
+    private readonly Embedding targetEmbedding;
+    private readonly ModuleList<EncoderBlock> encoder;
+    private readonly ModuleList<DecoderBlock> decoder;
+    private readonly LayerNorm encoderNorm, decoderNorm; // final norms, used with pre-norm blocks (whose outputs are not normalised)
+    private readonly Linear head;                        // width → target vocabulary
 
     private readonly Tensor positions;
 
@@ -80,14 +70,14 @@ public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
         CheckLength(source, "source");
         using var scope = NewDisposeScope();
         var keep = source.ne(config.PaddingToken).view(source.shape[0], 1, 1, source.shape[1]);      // [B, 1, 1, Ts]
-        var x = sourceEmbedding.forward(source) * Math.Sqrt(config.Width) + positions[..(int)source.shape[1]]; // [B, Ts, d]
+        var x = sourceEmbedding.call(source) * Math.Sqrt(config.Width) + positions[..(int)source.shape[1]]; // [B, Ts, d]
         foreach (var block in encoder)
         {
-            x = block.Forward(x, keep);
+            x = block.call(x, keep);
         }
         if (FinalNorm)
         {
-            x = encoderNorm.forward(x);
+            x = encoderNorm.call(x);
         }
         return (x.MoveToOuterDisposeScope(), keep.MoveToOuterDisposeScope());
     }
@@ -97,20 +87,20 @@ public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
     {
         CheckLength(targetIn, "target");
         using var scope = NewDisposeScope();
-        var y = targetEmbedding.forward(targetIn) * Math.Sqrt(config.Width) + positions[..(int)targetIn.shape[1]]; // [B, Tt, d]
+        var y = targetEmbedding.call(targetIn) * Math.Sqrt(config.Width) + positions[..(int)targetIn.shape[1]]; // [B, Tt, d]
         foreach (var block in decoder)
         {
-            y = block.Forward(y, memory, keep);
+            y = block.call(y, memory, keep);
         }
         if (FinalNorm)
         {
-            y = decoderNorm.forward(y);
+            y = decoderNorm.call(y);
         }
-        return head.forward(y).MoveToOuterDisposeScope();                                              // [B, Tt, V]
+        return head.call(y).MoveToOuterDisposeScope();                                              // [B, Tt, V]
     }
 
-    /// <summary>Teacher-forced logits [B, Tt, V] for source [B, Ts] and the shifted target [B, Tt].</summary>
-    public Tensor Forward(Tensor source, Tensor targetIn)
+    /// <summary>Teacher-forced logits [B, Tt, V] for source [B, Ts] and the shifted target [B, Tt]; called as <c>model.call(source, targetIn)</c>.</summary>
+    public override Tensor forward(Tensor source, Tensor targetIn)
     {
         var (memory, keep) = Encode(source);
         using (memory)
@@ -123,7 +113,7 @@ public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
     /// <summary>Cross-entropy of predicting <paramref name="targetOut"/> (padding ignored) with teacher forcing.</summary>
     public Tensor Loss(Tensor source, Tensor targetIn, Tensor targetOut)
     {
-        using var logits = Forward(source, targetIn);
+        using var logits = call(source, targetIn);
         return nn.functional.cross_entropy(logits.view(-1, config.TargetVocabulary), targetOut.reshape(-1), ignore_index: config.PaddingToken);
     }
 
@@ -189,7 +179,7 @@ public sealed class EncoderDecoderTransformer : nn.Module, ISequenceToSequence
     {
         if (tokens.dim() != 2 || tokens.shape[1] > config.MaxLength)
         {
-            throw new ArgumentException($"{what} has shape [{string.Join(", ", tokens.shape)}]: it must be [batch, time] with time ≤ {config.MaxLength}");
+            throw new ArgumentException($"{what} has shape {Shapes.Of(tokens)}: it must be [batch, time] with time ≤ {config.MaxLength}");
         }
     }
 }

@@ -45,9 +45,9 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
     /// <inheritdoc />
     public override Tensor forward(Tensor x)
     {
-        using var hidden = expand.forward(x);                                       // [..., hidden]
+        using var hidden = expand.call(x);                                       // [..., hidden]
         using var activated = activation == Activation.Gelu ? nn.functional.gelu(hidden) : nn.functional.relu(hidden);
-        using var projected = project.forward(activated);                           // [..., width]
-        return dropout.forward(projected);
+        using var projected = project.call(activated);                           // [..., width]
+        return dropout.call(projected);
     }
 }

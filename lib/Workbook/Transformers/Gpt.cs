@@ -1,11 +1,14 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Attention;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
 
 /// <summary>
-/// Size and wiring of a <see cref="Gpt"/>. The defaults are nanoGPT's "baby" CPU model.
+/// Size and wiring of a <see cref="Gpt"/> (and of a <see cref="BertEncoder"/>, the same stack without the causal mask).
+/// The defaults are nanoGPT's "baby" CPU model.
 /// </summary>
 /// <param name="VocabularySize">number of token ids.</param>
 /// <param name="ContextLength">the longest sequence the model reads (T).</param>
@@ -14,10 +17,9 @@ namespace Workbook.Transformers;
 /// <param name="Width">embedding width d.</param>
 /// <param name="Dropout">dropout on embeddings, attention weights and sublayer outputs while training.</param>
 /// <param name="Positions">how positions are encoded.</param>
-/// <param name="Causal">true for a GPT (each position sees only the past); false gives the same stack as a bidirectional, BERT-style encoder.</param>
 /// <param name="FeedForwardMultiplier">the MLP's hidden width in multiples of Width.</param>
 public sealed record GptConfig(int VocabularySize, int ContextLength = 64, int Layers = 4, int Heads = 4, int Width = 128, double Dropout = 0.0,
-    PositionalEncodingKind Positions = PositionalEncodingKind.Learned, bool Causal = true, int FeedForwardMultiplier = 4)
+    PositionalEncodingKind Positions = PositionalEncodingKind.Learned, int FeedForwardMultiplier = 4)
 {
     /// <summary>Checks the numbers fit together.</summary>
     public void Validate()
@@ -39,28 +41,21 @@ public sealed record GptConfig(int VocabularySize, int ContextLength = 64, int L
 
 /// <summary>
 /// One GPT block (pre-norm decoder block without cross-attention; Notes §6.9.3):
-///   x ← x + CausalSelfAttention(LN₁(x)),   x ← x + MLP(LN₂(x)).
+///   x ← x + CausalSelfAttention(LN₁(x)),   x ← x + MLP(LN₂(x)),
+/// both steps through the one add-and-norm implementation that the encoder and decoder blocks use.
 /// </summary>
 public sealed class GptBlock : nn.Module<Tensor, Tensor>
 {
     private readonly bool causal;
+    private readonly LayerNorm norm1;
+    private readonly TransformerAttention attention;
+    private readonly LayerNorm norm2;
+    private readonly FeedForward mlp;
 
-    /// <summary>Norm before attention.</summary>
-    public readonly LayerNorm norm1;
-
-    /// <summary>(Causal) multi-head self-attention.</summary>
-    public readonly TransformerAttention attention;
-
-    /// <summary>Norm before the MLP.</summary>
-    public readonly LayerNorm norm2;
-
-    /// <summary>The position-wise MLP (GELU).</summary>
-    public readonly FeedForward mlp;
-
-    /// <summary>A block as <paramref name="config"/> describes.</summary>
-    public GptBlock(GptConfig config) : base(nameof(GptBlock))
+    /// <summary>A block as <paramref name="config"/> describes; <paramref name="causal"/> false lets every position see every other.</summary>
+    public GptBlock(GptConfig config, bool causal = true) : base(nameof(GptBlock))
     {
-        causal = config.Causal;
+        this.causal = causal;
         norm1 = new LayerNorm(config.Width, fused: true);
         attention = new TransformerAttention(config.Width, config.Heads, config.Dropout,
             relativeDistance: config.Positions == PositionalEncodingKind.RelativeBias ? config.ContextLength - 1 : null);
@@ -69,47 +64,83 @@ public sealed class GptBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>(Causal) multi-head self-attention.</summary>
+    public TransformerAttention Attention => attention;
+
+    /// <summary>The position-wise MLP (GELU).</summary>
+    public FeedForward Mlp => mlp;
+
+    /// <summary>The projections that write into the residual stream (W^O and the MLP's W₂), which nanoGPT initialises smaller.</summary>
+    public IEnumerable<Linear> ResidualProjections => new[] { attention.Inner.WO, mlp.Project };
+
     /// <summary>x [B, T, width] → [B, T, width].</summary>
     public override Tensor forward(Tensor x)
     {
-        using var scope = NewDisposeScope();
-        var normed = norm1.forward(x);
-        x = x + attention.Forward(normed, normed, causal);                               // x + attn(LN(x))
-        x = x + mlp.forward(norm2.forward(x));                                          // x + MLP(LN(x))
-        return x.MoveToOuterDisposeScope();
+        using var h = AddAndNorm.Apply(x, norm1, AddAndNorm.PreNorm, a => attention.call(a, a, causal, null)); // x + attn(LN(x))
+        return AddAndNorm.Apply(h, norm2, AddAndNorm.PreNorm, mlp.call);                                     // x + MLP(LN(x))
     }
 }
 
 /// <summary>
-/// A decoder-only transformer language model in the style of nanoGPT's model.py (Notes §6.9.3;
-/// Slides D, next-token prediction and the nanoGPT activity):
+/// The stack a <see cref="Gpt"/> and a <see cref="BertEncoder"/> share (nanoGPT's model.py; Notes §6.9):
 ///   h₀ = E[tokens] + P[positions],  h_l = Block_l(h_{l-1}),  logits = LN_f(h_L) Eᵀ,
-/// with the output head tied to the token embedding E. Trained to predict token t+1 from tokens
-/// 0..t; the causal mask keeps every position from seeing its future.
+/// with the output head tied to the token embedding E. What differs is only whether attention is causal.
 /// </summary>
-public sealed class Gpt : nn.Module<Tensor, Tensor>
+public abstract class LanguageModel : nn.Module<Tensor, Tensor>
+{
+    private protected LanguageModel(string name) : base(name)
+    {
+    }
+
+    /// <summary>The configuration.</summary>
+    public abstract GptConfig Config { get; }
+
+    /// <summary>True when each position sees only the past (a GPT), false for a bidirectional encoder.</summary>
+    public abstract bool IsCausal { get; }
+
+    private protected abstract TransformerStack Stack { get; }
+
+    /// <summary>Number of trainable parameters (the tied head counted once).</summary>
+    public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>The blocks, first to last.</summary>
+    public IReadOnlyList<GptBlock> Blocks => Stack.Blocks;
+
+    /// <summary>tokens [B, T] (int64, T ≤ context) → logits [B, T, vocabulary] at every position.</summary>
+    public override Tensor forward(Tensor tokens) => Stack.call(tokens);
+
+    /// <summary>Mean cross-entropy (nats per token) of predicting <paramref name="targets"/> [B, T] from <paramref name="tokens"/> [B, T].</summary>
+    public Tensor Loss(Tensor tokens, Tensor targets)
+    {
+        using var logits = call(tokens);                                                 // [B, T, V]
+        return nn.functional.cross_entropy(logits.view(-1, Config.VocabularySize), targets.reshape(-1));
+    }
+
+    /// <summary>Turns on or off recording of the attention weights in every block (for attention maps).</summary>
+    public void RecordAttention(bool on)
+    {
+        foreach (var block in Blocks)
+        {
+            block.Attention.RecordWeights = on;
+        }
+    }
+
+    /// <summary>The recorded attention weights of each layer: [batch, heads, T, T] per layer.</summary>
+    public IReadOnlyList<Tensor?> AttentionWeights => Blocks.Select(b => b.Attention.LastWeights).ToArray();
+}
+
+/// <summary>Embeddings, blocks, final norm and tied head, with nanoGPT's initialisation chosen by module type and role.</summary>
+internal sealed class TransformerStack : nn.Module<Tensor, Tensor>
 {
     private readonly GptConfig config;
-
-    /// <summary>Token embedding E [vocabulary, width], also the output head.</summary>
-    public readonly Embedding tokenEmbedding;
-
-    /// <summary>Learned position embedding P [context, width] (Learned positions only).</summary>
-    public readonly Embedding? positionEmbedding;
-
-    /// <summary>Dropout after the embeddings.</summary>
-    public readonly Dropout dropout;
-
-    /// <summary>The blocks.</summary>
-    public readonly ModuleList<GptBlock> blocks;
-
-    /// <summary>The final layer norm.</summary>
-    public readonly LayerNorm finalNorm;
-
+    private readonly Embedding tokenEmbedding;
+    private readonly Embedding? positionEmbedding;
+    private readonly Dropout dropout;
+    private readonly ModuleList<GptBlock> blocks;
+    private readonly LayerNorm finalNorm;
     private readonly Tensor? sinusoid;
 
-    /// <summary>A GPT with nanoGPT's initialisation (N(0, 0.02), residual projections scaled by 1/√(2·layers)).</summary>
-    public Gpt(GptConfig config) : base(nameof(Gpt))
+    public TransformerStack(GptConfig config, bool causal) : base(nameof(TransformerStack))
     {
         config.Validate();
         this.config = config;
@@ -120,67 +151,103 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         }
         if (config.Positions == PositionalEncodingKind.Sinusoidal)
         {
-            sinusoid = Workbook.Attention.SinusoidalPositionalEncoding.Table(config.ContextLength, config.Width).to(ScalarType.Float32);
+            sinusoid = SinusoidalPositionalEncoding.Table(config.ContextLength, config.Width).to(ScalarType.Float32);
             register_buffer("sinusoid", sinusoid, persistent: false);
         }
         dropout = nn.Dropout(config.Dropout);
-        blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config)).ToArray());
+        blocks = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new GptBlock(config, causal)).ToArray());
         finalNorm = new LayerNorm(config.Width, fused: true);
         RegisterComponents();
         Initialise();
     }
 
-    /// <summary>The configuration.</summary>
-    public GptConfig Config => config;
+    public IReadOnlyList<GptBlock> Blocks => blocks.ToArray();
 
-    /// <summary>Number of trainable parameters (the tied head counted once).</summary>
-    public long ParameterCount => parameters().Sum(p => p.numel());
-
-    /// <summary>tokens [B, T] (int64, T ≤ context) → logits [B, T, vocabulary] for the next token at every position.</summary>
     public override Tensor forward(Tensor tokens)
     {
         if (tokens.dim() != 2 || tokens.shape[1] > config.ContextLength || tokens.shape[1] < 1)
         {
-            throw new ArgumentException($"GPT input has shape [{string.Join(", ", tokens.shape)}]: it must be [batch, time] with 1 ≤ time ≤ context {config.ContextLength}", nameof(tokens));
+            throw new ArgumentException($"GPT input has shape {Shapes.Of(tokens)}: it must be [batch, time] with 1 ≤ time ≤ context {config.ContextLength}", nameof(tokens));
         }
         using var scope = NewDisposeScope();
         var time = tokens.shape[1];
-        var x = tokenEmbedding.forward(tokens);                                          // [B, T, d]
+        var x = tokenEmbedding.call(tokens);                                             // [B, T, d]
         if (positionEmbedding is not null)
         {
-            x = x + positionEmbedding.forward(arange(time, device: tokens.device));      // + P[0..T-1]
+            x = x + positionEmbedding.call(arange(time, device: tokens.device));         // + P[0..T-1]
         }
         else if (sinusoid is not null)
         {
-            x = x + sinusoid[TensorIndex.Slice(0, time)];
+            x = x + sinusoid[TensorIndex.Slice(0, time)];                                 // + sinusoids [T, d]
         }
-        x = dropout.forward(x);
+        x = dropout.call(x);
         foreach (var block in blocks)
         {
-            x = block.forward(x);                                                        // [B, T, d]
+            x = block.call(x);                                                           // [B, T, d]
         }
-        x = finalNorm.forward(x);
+        x = finalNorm.call(x);
         return nn.functional.linear(x, tokenEmbedding.weight!).MoveToOuterDisposeScope(); // tied head: [B, T, V]
     }
 
-    /// <summary>Mean cross-entropy (nats per token) of predicting <paramref name="targets"/> [B, T] from <paramref name="tokens"/> [B, T].</summary>
-    public Tensor Loss(Tensor tokens, Tensor targets)
+    /// <summary>
+    /// nanoGPT's _init_weights, by module type: every Linear and Embedding weight ~ N(0, 0.02), Linear biases 0, layer
+    /// norms left at gain 1 and shift 0, relative position biases 0 (neutral); and by role: the residual projections of
+    /// every block (<see cref="GptBlock.ResidualProjections"/>) ~ N(0, 0.02/√(2·layers)), so the residual stream's
+    /// variance does not grow with depth. Modules are visited in registration order, so the draws follow the parameters.
+    /// </summary>
+    private void Initialise()
     {
-        using var logits = forward(tokens);
-        return nn.functional.cross_entropy(logits.view(-1, config.VocabularySize), targets.reshape(-1));
-    }
-
-    /// <summary>Turns on or off recording of the attention weights in every block (for attention maps).</summary>
-    public void RecordAttention(bool on)
-    {
-        foreach (var block in blocks)
+        using var noGrad = no_grad();
+        var residual = blocks.SelectMany(b => b.ResidualProjections).ToHashSet(ReferenceEqualityComparer.Instance);
+        foreach (var (_, module) in named_modules())
         {
-            block.attention.RecordWeights = on;
+            switch (module)
+            {
+                case Linear linear:
+                    nn.init.normal_(linear.weight!, 0.0, residual.Contains(linear) ? 0.02 / Math.Sqrt(2.0 * config.Layers) : 0.02);
+                    if (linear.bias is not null)
+                    {
+                        nn.init.zeros_(linear.bias);
+                    }
+                    break;
+                case Embedding embedding:
+                    nn.init.normal_(embedding.weight!, 0.0, 0.02);
+                    break;
+                case RelativeBiasScore relative:
+                    foreach (var parameter in relative.parameters())
+                    {
+                        nn.init.zeros_(parameter);
+                    }
+                    break;
+            }
         }
     }
+}
 
-    /// <summary>The recorded attention weights of each layer: [batch, heads, T, T] per layer.</summary>
-    public IReadOnlyList<Tensor?> AttentionWeights => blocks.Select(b => b.attention.LastWeights).ToArray();
+/// <summary>
+/// A decoder-only transformer language model in the style of nanoGPT's model.py (Notes §6.9.3;
+/// Slides D, next-token prediction and the nanoGPT activity): the <see cref="LanguageModel"/> stack with causal
+/// attention, trained to predict token t+1 from tokens 0..t; the causal mask keeps every position from seeing its future.
+/// </summary>
+public sealed class Gpt : LanguageModel
+{
+    private readonly TransformerStack stack;
+
+    /// <summary>A GPT with nanoGPT's initialisation (N(0, 0.02), residual projections scaled by 1/√(2·layers)).</summary>
+    public Gpt(GptConfig config) : base(nameof(Gpt))
+    {
+        stack = new TransformerStack(config, causal: true);
+        Config = config;
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override GptConfig Config { get; }
+
+    /// <inheritdoc />
+    public override bool IsCausal => true;
+
+    private protected override TransformerStack Stack => stack;
 
     /// <summary>
     /// Continues <paramref name="prompt"/> by <paramref name="newTokens"/> tokens, one at a time:
@@ -201,8 +268,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
             for (var step = 0; step < newTokens; step++)
             {
                 using var scope = NewDisposeScope();
-                var window = sequence.Skip(Math.Max(0, sequence.Count - config.ContextLength)).Select(t => (long)t).ToArray();
-                var logits = forward(tensor(window).unsqueeze(0))[0, -1];                   // [V]
+                var window = sequence.Skip(Math.Max(0, sequence.Count - Config.ContextLength)).Select(t => (long)t).ToArray();
+                var logits = call(tensor(window).unsqueeze(0))[0, -1];                   // [V]
                 int next;
                 if (temperature <= 0)
                 {
@@ -211,7 +278,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
                 else
                 {
                     logits = logits / temperature;
-                    if (topK is { } k && k < config.VocabularySize)
+                    if (topK is { } k && k < Config.VocabularySize)
                     {
                         var kth = logits.topk(k).values[-1];
                         logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
@@ -243,8 +310,8 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
             for (var step = 0; step < newTokens; step++)
             {
                 using var scope = NewDisposeScope();
-                var window = sequences.shape[1] > config.ContextLength ? sequences[.., ^config.ContextLength..] : sequences;
-                var logits = forward(window)[.., -1];                                                    // [N, V]
+                var window = sequences.shape[1] > Config.ContextLength ? sequences[.., ^Config.ContextLength..] : sequences;
+                var logits = call(window)[.., -1];                                                    // [N, V]
                 Tensor next;
                 if (temperature <= 0)
                 {
@@ -253,7 +320,7 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
                 else
                 {
                     logits = logits / temperature;
-                    if (topK is { } k && k < config.VocabularySize)
+                    if (topK is { } k && k < Config.VocabularySize)
                     {
                         var kth = logits.topk(k, dim: -1).values[.., ^1..];                                // [N, 1]
                         logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
@@ -271,34 +338,31 @@ public sealed class Gpt : nn.Module<Tensor, Tensor>
         sequences.Dispose();
         return Enumerable.Range(0, count).Select(i => data.Skip(i * length).Take(length).Select(v => (int)v).ToArray()).ToArray();
     }
+}
 
-    private void Initialise()
+/// <summary>
+/// A BERT-style bidirectional encoder (Notes §6.9.2): the <see cref="LanguageModel"/> stack without the causal mask, so
+/// every position sees the whole window; trained with <see cref="MaskedLanguageModeling"/> to fill in hidden tokens.
+/// </summary>
+public sealed class BertEncoder : LanguageModel
+{
+    private readonly TransformerStack stack;
+
+    /// <summary>An encoder of <paramref name="config"/>'s size with the same initialisation as <see cref="Gpt"/>.</summary>
+    public BertEncoder(GptConfig config) : base(nameof(BertEncoder))
     {
-        using var noGrad = no_grad();
-        foreach (var (name, parameter) in named_parameters())
-        {
-            if (name.EndsWith("norm1.weight") || name.EndsWith("norm2.weight") || name.EndsWith("finalNorm.weight"))
-            {
-                continue; // layer norm gains stay 1
-            }
-            if (name.EndsWith(".bias"))
-            {
-                nn.init.zeros_(parameter);
-            }
-            else if (name.Contains(".score."))
-            {
-                nn.init.zeros_(parameter); // relative position biases start neutral
-            }
-            else
-            {
-                // nanoGPT: residual projections scaled down so the residual stream's variance does not grow with depth.
-                var std = name.EndsWith("wo.weight") || name.EndsWith("project.weight")
-                    ? 0.02 / Math.Sqrt(2.0 * config.Layers)
-                    : 0.02;
-                nn.init.normal_(parameter, 0.0, std);
-            }
-        }
+        stack = new TransformerStack(config, causal: false);
+        Config = config;
+        RegisterComponents();
     }
+
+    /// <inheritdoc />
+    public override GptConfig Config { get; }
+
+    /// <inheritdoc />
+    public override bool IsCausal => false;
+
+    private protected override TransformerStack Stack => stack;
 }
 
 /// <summary>Saving and loading a <see cref="Gpt"/>'s weights (TorchSharp's module.save / module.load).</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -52,7 +53,7 @@ public interface ITrainingObjective
     string Name { get; }
 
     /// <summary>The mean loss (nats per predicted token) of <paramref name="model"/> on <paramref name="windows"/> [B, T+1].</summary>
-    Tensor Loss(Gpt model, Tensor windows, Generator generator);
+    Tensor Loss(LanguageModel model, Tensor windows, Generator generator);
 }
 
 /// <summary>Next-token prediction (GPT; Notes §6.9.3): inputs are tokens 0..T-1, targets tokens 1..T.</summary>
@@ -65,7 +66,7 @@ public sealed class CausalLanguageModeling : ITrainingObjective
     public string Name => "causal-lm";
 
     /// <inheritdoc />
-    public Tensor Loss(Gpt model, Tensor windows, Generator generator) => model.Loss(windows[.., ..^1], windows[.., 1..]);
+    public Tensor Loss(LanguageModel model, Tensor windows, Generator generator) => model.Loss(windows[.., ..^1], windows[.., 1..]);
 }
 
 /// <summary>One row of a training history.</summary>
@@ -95,7 +96,7 @@ public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
 public static class GptTrainer
 {
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="objective"/> (default: next token) and returns its history.</summary>
-    public static TrainingHistory Train(Gpt model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config,
+    public static TrainingHistory Train(LanguageModel model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config,
         ITrainingObjective? objective = null)
     {
         objective ??= CausalLanguageModeling.Instance;
@@ -118,10 +119,7 @@ public static class GptTrainer
         {
             clock.Start();
             var learningRate = config.LearningRateAt(step);
-            foreach (var group in optimizer.ParamGroups)
-            {
-                group.LearningRate = learningRate;
-            }
+            Optimizers.SetLearningRate(optimizer, learningRate);
             using (var scope = NewDisposeScope())
             {
                 var windows = Windows(train, config.BatchSize, context, batchGenerator);  // [B, T+1]
@@ -160,7 +158,7 @@ public static class GptTrainer
     /// Mean validation loss (nats per token) over <paramref name="batches"/> × <paramref name="batchSize"/>
     /// windows drawn with a fixed seed, so every evaluation sees the same windows.
     /// </summary>
-    public static double Evaluate(Gpt model, Tensor tokens, int batchSize, int batches, ITrainingObjective? objective = null)
+    public static double Evaluate(LanguageModel model, Tensor tokens, int batchSize, int batches, ITrainingObjective? objective = null)
     {
         objective ??= CausalLanguageModeling.Instance;
         var wasTraining = model.training;
@@ -198,12 +196,19 @@ public static class GptTrainer
         return stream[index];
     }
 
-    /// <summary>AdamW with weight decay on matrices only (nanoGPT's configure_optimizers).</summary>
+    /// <summary>
+    /// AdamW with two groups by module type and role (nanoGPT's configure_optimizers): the weights of Linear and
+    /// Embedding modules decay; biases, layer-norm gains and shifts, and relative position biases do not.
+    /// </summary>
     public static AdamW CreateOptimizer(nn.Module model, GptTrainingConfig config)
     {
-        var named = model.named_parameters().Where(p => p.parameter.requires_grad).ToList();
-        var decay = named.Where(p => p.parameter.dim() >= 2 && !p.name.Contains(".score.")).Select(p => p.parameter).ToList();
-        var noDecay = named.Where(p => !(p.parameter.dim() >= 2 && !p.name.Contains(".score."))).Select(p => p.parameter).ToList();
+        var decayed = model.modules()
+            .Where(m => m is Linear or Embedding)
+            .SelectMany(m => m.named_parameters(recurse: false).Where(p => p.name == "weight").Select(p => p.parameter.Handle)) // the registered tensors
+            .ToHashSet();
+        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        var decay = trainable.Where(p => decayed.Contains(p.Handle)).ToList();
+        var noDecay = trainable.Where(p => !decayed.Contains(p.Handle)).ToList();
         var groups = new[]
         {
             new AdamW.ParamGroup(decay, new AdamW.Options { LearningRate = config.LearningRate, beta1 = config.Beta1, beta2 = config.Beta2, weight_decay = config.WeightDecay }),

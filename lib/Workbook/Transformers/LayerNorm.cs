@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -19,11 +20,8 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     private readonly double epsilon;
     private readonly bool fused;
 
-    /// <summary>γ, the gain per feature.</summary>
-    public Parameter weight;
-
-    /// <summary>β, the shift per feature.</summary>
-    public Parameter bias;
+    private readonly Parameter weight; // γ, registered as "weight" like torch.nn.LayerNorm's
+    private readonly Parameter bias;   // β, registered as "bias"
 
     /// <summary>Normalises over the last dimension, of size <paramref name="width"/>.</summary>
     public LayerNorm(long width, double epsilon = 1e-5, bool fused = false, ScalarType dtype = ScalarType.Float32) : base(nameof(LayerNorm))
@@ -36,6 +34,12 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>γ, the gain per feature.</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>β, the shift per feature.</summary>
+    public Parameter Bias => bias;
+
     /// <summary>Whether the forward pass runs libtorch's fused kernel rather than the written-out equation.</summary>
     public bool Fused => fused;
 
@@ -44,7 +48,7 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     {
         if (a.shape[^1] != width)
         {
-            throw new ArgumentException($"layer norm of width {width} got an input of shape [{string.Join(", ", a.shape)}]: the last dimension must be {width}", nameof(a));
+            throw new ArgumentException($"layer norm of width {width} got an input of shape {Shapes.Of(a)}: the last dimension must be {width}", nameof(a));
         }
         if (fused)
         {

@@ -7,7 +7,7 @@ namespace Workbook.Transformers;
 /// BERT's masked-language-model objective (Notes §6.9.2.1; Slides D, infill): of every window,
 /// 15% of the positions are selected; a selected token is replaced by [MASK] 80% of the time, by a
 /// random token 10% of the time and left as it is 10% of the time, and the model (a bidirectional
-/// stack: <see cref="GptConfig.Causal"/> = false) must predict the original token at the selected
+/// stack: a <see cref="BertEncoder"/>) must predict the original token at the selected
 /// positions only. The loss is the mean cross-entropy over selected positions.
 /// </summary>
 public sealed class MaskedLanguageModeling : ITrainingObjective
@@ -66,15 +66,15 @@ public sealed class MaskedLanguageModeling : ITrainingObjective
     }
 
     /// <inheritdoc />
-    public Tensor Loss(Gpt model, Tensor windows, Generator generator)
+    public Tensor Loss(LanguageModel model, Tensor windows, Generator generator)
     {
-        if (model.Config.Causal)
+        if (model.IsCausal)
         {
-            throw new ArgumentException("masked-LM training needs a bidirectional model: build the Gpt with Causal = false");
+            throw new ArgumentException("masked-LM training needs a bidirectional model: train a BertEncoder, not a Gpt");
         }
         using var tokens = windows[.., ..^1];
         var (inputs, targets) = Corrupt(tokens, generator);
-        using var logits = model.forward(inputs);                                                 // [B, T, V]
+        using var logits = model.call(inputs);                                                 // [B, T, V]
         using var _ = inputs;
         using var __ = targets;
         return nn.functional.cross_entropy(logits.view(-1, model.Config.VocabularySize), targets.reshape(-1), ignore_index: Ignore);
@@ -84,14 +84,14 @@ public sealed class MaskedLanguageModeling : ITrainingObjective
     /// Fills every position of <paramref name="tokens"/> that holds [MASK] with the model's most
     /// likely token (one pass; the other positions are returned unchanged).
     /// </summary>
-    public int[] FillMasks(Gpt model, IReadOnlyList<int> tokens)
+    public int[] FillMasks(LanguageModel model, IReadOnlyList<int> tokens)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var wasTraining = model.training;
         model.eval();
         var input = tensor(tokens.Select(t => (long)t).ToArray()).unsqueeze(0);                   // [1, T]
-        var logits = model.forward(input)[0];                                                      // [T, V]
+        var logits = model.call(input)[0];                                                      // [T, V]
         logits[.., MaskToken] = tensor(float.NegativeInfinity);                                     // never predict [MASK]
         var best = logits.argmax(-1).data<long>().ToArray();
         model.train(wasTraining);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Attention;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -15,7 +16,7 @@ namespace Workbook.Transformers;
 /// faster when training); otherwise, or with <see cref="RecordWeights"/> on, it runs
 /// <see cref="MultiHeadAttention.Attend"/> step by step and keeps the weights for plotting.
 /// </summary>
-public sealed class TransformerAttention : nn.Module
+public sealed class TransformerAttention : nn.Module<Tensor, Tensor, bool, Tensor?, Tensor>
 {
     private readonly long width;
     private readonly long heads;
@@ -49,14 +50,15 @@ public sealed class TransformerAttention : nn.Module
     /// <summary>
     /// Attends from <paramref name="x"/> [B, Tq, width] to <paramref name="memory"/> [B, Tk, width]
     /// (pass <paramref name="x"/> itself for self-attention). <paramref name="keep"/> is a boolean
-    /// mask broadcastable to [B, heads, Tq, Tk], true where attention is allowed.
+    /// mask broadcastable to [B, heads, Tq, Tk], true where attention is allowed. Called as
+    /// <c>attention.call(x, memory, causal, keep)</c>.
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor memory, bool causal = false, Tensor? keep = null)
+    public override Tensor forward(Tensor x, Tensor memory, bool causal, Tensor? keep)
     {
         if (x.dim() != 3 || memory.dim() != 3 || x.shape[2] != width || memory.shape[2] != width || x.shape[0] != memory.shape[0])
         {
             throw new ArgumentException(
-                $"attention of width {width} needs x [B, Tq, {width}] and memory [B, Tk, {width}] with the same B, got [{string.Join(", ", x.shape)}] and [{string.Join(", ", memory.shape)}]");
+                $"attention of width {width} needs x [B, Tq, {width}] and memory [B, Tk, {width}] with the same B, got {Shapes.Of(x)} and {Shapes.Of(memory)}");
         }
         using var scope = NewDisposeScope();
         Tensor output;
@@ -65,11 +67,11 @@ public sealed class TransformerAttention : nn.Module
         {
             var (batch, tq, tk) = (x.shape[0], x.shape[1], memory.shape[1]);
             var headWidth = width / heads;
-            var q = attention.WQ.forward(x).view(batch, tq, heads, headWidth).transpose(1, 2);       // [B, H, Tq, d]
-            var k = attention.WK.forward(memory).view(batch, tk, heads, headWidth).transpose(1, 2);  // [B, H, Tk, d]
-            var v = attention.WV.forward(memory).view(batch, tk, heads, headWidth).transpose(1, 2);  // [B, H, Tk, d]
+            var q = attention.WQ.call(x).view(batch, tq, heads, headWidth).transpose(1, 2);       // [B, H, Tq, d]
+            var k = attention.WK.call(memory).view(batch, tk, heads, headWidth).transpose(1, 2);  // [B, H, Tk, d]
+            var v = attention.WV.call(memory).view(batch, tk, heads, headWidth).transpose(1, 2);  // [B, H, Tk, d]
             var attended = nn.functional.scaled_dot_product_attention(q, k, v, keep, training ? dropout : 0.0, causal); // [B, H, Tq, d]
-            output = attention.WO.forward(attended.transpose(1, 2).reshape(batch, tq, width));       // W^O concat(heads): [B, Tq, width]
+            output = attention.WO.call(attended.transpose(1, 2).reshape(batch, tq, width));       // W^O concat(heads): [B, Tq, width]
         }
         else
         {
@@ -81,6 +83,6 @@ public sealed class TransformerAttention : nn.Module
                 LastWeights = attention.LastWeights!.clone().DetachFromDisposeScope();                 // [B, H, Tq, Tk]
             }
         }
-        return outputDropout.forward(output).MoveToOuterDisposeScope();
+        return outputDropout.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -1,11 +1,10 @@
 using TorchSharp;
 using Workbook.Exercises;
-using Workbook.Text;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
 
-/// <summary>Library checks for the exercises of notebooks 12-15.</summary>
+/// <summary>Library checks for the transformer exercises of notebooks 12 and 14 (the tokenizer and embedding checks are in Workbook.Text.TextExercises).</summary>
 public static class TransformerExercises
 {
     /// <summary>
@@ -29,12 +28,12 @@ public static class TransformerExercises
             var norm = new LayerNorm(inputs[0].shape[^1], dtype: ScalarType.Float64);
             using (no_grad())
             {
-                norm.weight.copy_(inputs[1]);
-                norm.bias.copy_(inputs[2]);
+                norm.Weight.copy_(inputs[1]);
+                norm.Bias.copy_(inputs[2]);
             }
             using (no_grad())
             {
-                return norm.forward(inputs[0]);
+                return norm.call(inputs[0]);
             }
         }
         using var generator = new Generator(5);
@@ -45,47 +44,5 @@ public static class TransformerExercises
             randn(new[] { s.Item2 }, dtype: ScalarType.Float64, generator: generator),
         }).ToList();
         return Exercise.CheckTensors("layer norm", inputs => student(inputs[0], inputs[1], inputs[2]), Reference, cases, atol: 1e-8, rtol: 1e-6);
-    }
-
-    /// <summary>
-    /// One BPE merge: replace every non-overlapping occurrence of (left, right), scanning left to
-    /// right, by <c>newToken</c>: student(tokens, left, right, newToken).
-    /// </summary>
-    public static ExerciseResult CheckMerge(Func<int[], int, int, int, int[]> student)
-    {
-        var cases = new (int[] Tokens, int Left, int Right, int New, int[] Expected)[]
-        {
-            (new[] { 1, 2, 3, 1, 2 }, 1, 2, 9, new[] { 9, 3, 9 }),
-            (new[] { 1, 1, 1 }, 1, 1, 7, new[] { 7, 1 }),
-            (new[] { 1, 1, 1, 1 }, 1, 1, 7, new[] { 7, 7 }),
-            (new[] { 5 }, 5, 5, 6, new[] { 5 }),
-            (Array.Empty<int>(), 1, 2, 3, Array.Empty<int>()),
-            (new[] { 2, 1, 2, 1 }, 1, 2, 4, new[] { 2, 4, 1 }),
-        };
-        return Exercise.CheckValues("BPE merge", (Func<(int[] Tokens, int Left, int Right, int New), int[]>)(c => student((int[])c.Tokens.Clone(), c.Left, c.Right, c.New)),
-            cases.Select(c => ((c.Tokens, c.Left, c.Right, c.New), c.Expected)),
-            (a, b) => a.SequenceEqual(b));
-    }
-
-    /// <summary>
-    /// The skip-gram negative-sampling loss (Notes §6.8.1) for centre vectors v [N, d], context
-    /// vectors u [N, d] and noise vectors [N, k, d]: mean of -log σ(u·v) - Σ log σ(-u_w·v).
-    /// </summary>
-    public static ExerciseResult CheckSkipGramLoss(Func<Tensor, Tensor, Tensor, Tensor> student)
-    {
-        static Tensor Reference(Tensor[] i)
-        {
-            var positive = nn.functional.logsigmoid((i[0] * i[1]).sum(-1));
-            var negative = nn.functional.logsigmoid(-i[2].matmul(i[0].unsqueeze(-1)).squeeze(-1)).sum(-1);
-            return (-(positive + negative)).mean();
-        }
-        using var generator = new Generator(3);
-        var cases = new[] { (4L, 3L, 8L), (1L, 1L, 2L), (16L, 5L, 10L) }.Select(s => new[]
-        {
-            randn(new[] { s.Item1, s.Item3 }, dtype: ScalarType.Float64, generator: generator),
-            randn(new[] { s.Item1, s.Item3 }, dtype: ScalarType.Float64, generator: generator),
-            randn(new[] { s.Item1, s.Item2, s.Item3 }, dtype: ScalarType.Float64, generator: generator),
-        }).ToList();
-        return Exercise.CheckTensors("skip-gram negative-sampling loss", i => student(i[0], i[1], i[2]), Reference, cases, atol: 1e-9, rtol: 1e-7);
     }
 }

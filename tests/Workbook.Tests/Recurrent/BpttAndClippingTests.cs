@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Recurrent;
+using Workbook.Training;
 using static TorchSharp.torch;
 using static Workbook.Tests.Recurrent.TorchEqualityTests;
 

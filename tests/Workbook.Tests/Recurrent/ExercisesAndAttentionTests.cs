@@ -2,6 +2,7 @@ using TorchSharp;
 using Workbook.Attention;
 using Workbook.Data.Sequences;
 using Workbook.Recurrent;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Tests.Recurrent;

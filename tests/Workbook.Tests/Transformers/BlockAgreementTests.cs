@@ -42,16 +42,16 @@ public class BlockAgreementTests
         foreach (var fused in new[] { false, true })
         {
             var ours = new LayerNorm(16, fused: fused, dtype: ScalarType.Float64);
-            Copy(ours.weight, reference.weight!);
-            Copy(ours.bias, reference.bias!);
+            Copy(ours.Weight, reference.weight!);
+            Copy(ours.Bias, reference.bias!);
             Assert.True(MaxAbsDiff(ours.forward(x), reference.forward(x)) < 1e-12);
         }
         // Gradients agree too.
         var xa = x.clone().requires_grad_(true);
         var xb = x.clone().requires_grad_(true);
         var written = new LayerNorm(16, dtype: ScalarType.Float64);
-        Copy(written.weight, reference.weight!);
-        Copy(written.bias, reference.bias!);
+        Copy(written.Weight, reference.weight!);
+        Copy(written.Bias, reference.bias!);
         (written.forward(xa).sin().sum()).backward();
         (reference.forward(xb).sin().sum()).backward();
         Assert.True(MaxAbsDiff(xa.grad!, xb.grad!) < 1e-10);
@@ -68,27 +68,27 @@ public class BlockAgreementTests
         var ours = new EncoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
-        CopyAttention(ours.attention, p, "self_attn", width);
-        Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
-        Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
-        Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
-        Copy(ours.feedForward.Project.bias!, p["linear2.bias"]);
-        Copy(ours.norm1.weight, p["norm1.weight"]);
-        Copy(ours.norm1.bias, p["norm1.bias"]);
-        Copy(ours.norm2.weight, p["norm2.weight"]);
-        Copy(ours.norm2.bias, p["norm2.bias"]);
+        CopyAttention(ours.Attention, p, "self_attn", width);
+        Copy(ours.FeedForward.Expand.weight!, p["linear1.weight"]);
+        Copy(ours.FeedForward.Expand.bias!, p["linear1.bias"]);
+        Copy(ours.FeedForward.Project.weight!, p["linear2.weight"]);
+        Copy(ours.FeedForward.Project.bias!, p["linear2.bias"]);
+        Copy(ours.Norm1.Weight, p["norm1.weight"]);
+        Copy(ours.Norm1.Bias, p["norm1.bias"]);
+        Copy(ours.Norm2.Weight, p["norm2.weight"]);
+        Copy(ours.Norm2.Bias, p["norm2.bias"]);
 
         var x = randn(new long[] { 2, 7, width }, dtype: ScalarType.Float64);
         // TorchSharp's layer takes [time, batch, width].
         var expected = reference.forward(x.transpose(0, 1)).transpose(0, 1);
-        Assert.True(MaxAbsDiff(ours.Forward(x), expected) < 1e-10);
+        Assert.True(MaxAbsDiff(ours.call(x, null), expected) < 1e-10);
 
         // With padded keys: the last two positions of sequence 1 are padding.
         var padding = zeros(new long[] { 2, 7 }, dtype: ScalarType.Bool);
         padding[1, 5..] = tensor(true);
         var expectedMasked = reference.call(x.transpose(0, 1), null, padding).transpose(0, 1);
         var keep = padding.logical_not().view(2, 1, 1, 7);
-        Assert.True(MaxAbsDiff(ours.Forward(x, keep), expectedMasked) < 1e-10);
+        Assert.True(MaxAbsDiff(ours.call(x, keep), expectedMasked) < 1e-10);
     }
 
     [Fact]
@@ -101,22 +101,22 @@ public class BlockAgreementTests
         var ours = new DecoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
-        CopyAttention(ours.selfAttention, p, "self_attn", width);
-        CopyAttention(ours.crossAttention, p, "multihead_attn", width);
-        Copy(ours.feedForward.Expand.weight!, p["linear1.weight"]);
-        Copy(ours.feedForward.Expand.bias!, p["linear1.bias"]);
-        Copy(ours.feedForward.Project.weight!, p["linear2.weight"]);
-        Copy(ours.feedForward.Project.bias!, p["linear2.bias"]);
-        foreach (var (norm, name) in new[] { (ours.norm1, "norm1"), (ours.norm2, "norm2"), (ours.norm3, "norm3") })
+        CopyAttention(ours.SelfAttention, p, "self_attn", width);
+        CopyAttention(ours.CrossAttention, p, "multihead_attn", width);
+        Copy(ours.FeedForward.Expand.weight!, p["linear1.weight"]);
+        Copy(ours.FeedForward.Expand.bias!, p["linear1.bias"]);
+        Copy(ours.FeedForward.Project.weight!, p["linear2.weight"]);
+        Copy(ours.FeedForward.Project.bias!, p["linear2.bias"]);
+        foreach (var (norm, name) in new[] { (ours.Norms[0], "norm1"), (ours.Norms[1], "norm2"), (ours.Norms[2], "norm3") })
         {
-            Copy(norm.weight, p[$"{name}.weight"]);
-            Copy(norm.bias, p[$"{name}.bias"]);
+            Copy(norm.Weight, p[$"{name}.weight"]);
+            Copy(norm.Bias, p[$"{name}.bias"]);
         }
         var y = randn(new long[] { 3, 6, width }, dtype: ScalarType.Float64);
         var memory = randn(new long[] { 3, 9, width }, dtype: ScalarType.Float64);
         var causal = ones(6, 6).triu(1).to(ScalarType.Float64).masked_fill(ones(6, 6).triu(1).to(ScalarType.Bool), double.NegativeInfinity);
         var expected = reference.forward(y.transpose(0, 1), memory.transpose(0, 1), causal, null, null, null).transpose(0, 1);
-        Assert.True(MaxAbsDiff(ours.Forward(y, memory), expected) < 1e-10);
+        Assert.True(MaxAbsDiff(ours.call(y, memory, null), expected) < 1e-10);
     }
 
     [Fact]
@@ -131,9 +131,9 @@ public class BlockAgreementTests
         foreach (var (causal, k) in new[] { (true, (Tensor?)null), (false, null), (false, keep) })
         {
             attention.RecordWeights = false;
-            var fused = attention.Forward(x, x, causal, k);
+            var fused = attention.call(x, x, causal, k);
             attention.RecordWeights = true;
-            var explicitly = attention.Forward(x, x, causal, k);
+            var explicitly = attention.call(x, x, causal, k);
             Assert.True(MaxAbsDiff(fused, explicitly) < 1e-10);
             var weights = attention.LastWeights!;
             Assert.Equal(new long[] { 2, 3, 5, 5 }, weights.shape);
@@ -143,6 +143,6 @@ public class BlockAgreementTests
                 Assert.Equal(0.0, weights.triu(1).abs().max().item<double>());
             }
         }
-        Assert.Throws<ArgumentException>(() => attention.Forward(x, randn(2, 5, 8, dtype: ScalarType.Float64)));
+        Assert.Throws<ArgumentException>(() => attention.call(x, randn(2, 5, 8, dtype: ScalarType.Float64), false, null));
     }
 }

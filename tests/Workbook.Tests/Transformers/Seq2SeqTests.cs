@@ -1,6 +1,7 @@
 using TorchSharp;
 using Workbook.Data.Sequences;
 using Workbook.Recurrent;
+using Workbook.Training;
 using Workbook.Transformers;
 using static TorchSharp.torch;
 

@@ -6,6 +6,21 @@ using static TorchSharp.torch;
 namespace Workbook.Rl.Algorithms;
 
 /// <summary>Advantage actor-critic hyperparameters (one gradient step per rollout of N × T steps).</summary>
+/// <param name="TotalSteps">environment steps over the whole run, summed over the parallel environments.</param>
+/// <param name="Environments">parallel environment copies N (must equal the vectorised environment's count).</param>
+/// <param name="StepsPerRollout">steps T collected from every environment before each update.</param>
+/// <param name="LearningRate">Adam's learning rate (actor and critic together).</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Lambda">GAE's λ: 0 trusts the critic (one-step TD), 1 is Monte Carlo.</param>
+/// <param name="EntropyCoefficient">weight of the entropy bonus.</param>
+/// <param name="ValueCoefficient">weight c_v of the critic's loss in the combined loss.</param>
+/// <param name="MaxGradNorm">global gradient-norm bound of every step.</param>
+/// <param name="NormalizeAdvantages">normalise the advantages of each (mini)batch to mean 0, std 1.</param>
+/// <param name="NormalizeObservations">normalise observations with running mean and std (kept in the result's Normalizer).</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="RewardScale">rewards are multiplied by this before learning (returns are logged unscaled).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record A2cConfig(
     long TotalSteps = 60_000,
     int Environments = 8,
@@ -32,10 +47,16 @@ public sealed record A2cConfig(
 /// L = −E[log π_θ(a_t|s_t) Â_t] + c_v E[(V_φ(s_t) − (Â_t + V(s_t)))²]/2 − β E[H(π_θ(·|s_t))]
 /// </code>
 /// λ trades bias (λ = 0: trust the critic) against variance (λ = 1: Monte Carlo); β is the entropy weight.
+/// <para>
+/// Seams, as in <see cref="Ppo"/>: <c>networks</c> replaces the MLP actor-critic; <c>pieces</c> replaces the policy loss
+/// (<see cref="PolicyLoss"/>), the value loss (<see cref="ValueLoss"/>) or the segment GAE that turns each rollout into
+/// advantages (a student's GAE trains A2C this way). Copy the file into a cell to change anything else.
+/// </para>
 /// </summary>
 public static class A2c
 {
-    public static TrainingResult Train(IVectorEnvironment environment, A2cConfig config)
+    /// <summary>Trains on <paramref name="environment"/>; <paramref name="networks"/> and <paramref name="pieces"/> default to the MLPs and A2C's own losses.</summary>
+    public static TrainingResult Train(IVectorEnvironment environment, A2cConfig config, ActorCritic? networks = null, LossPieces? pieces = null)
     {
         if (environment.Count != config.Environments)
         {
@@ -43,9 +64,10 @@ public static class A2c
         }
         manual_seed(config.Seed);
         var clock = Stopwatch.StartNew();
-        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
-        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var (policy, value) = networks ?? ActorCritic.Mlp(environment, config.Hidden, config.InitialLogStd);
         var parameters = policy.parameters().Concat(value.parameters()).ToArray();
+        var policyLoss = pieces?.Policy ?? PolicyLoss;
+        var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
         var log = new TrainingLog();
@@ -55,17 +77,16 @@ public static class A2c
         {
             // 1. A short rollout and its GAE(λ) advantages.
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
-            buffer.ComputeAdvantages(config.Gamma, config.Lambda);
+            buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
-            var advantages = config.NormalizeAdvantages ? Training.Normalize(buffer.Advantages!) : buffer.Advantages!;
+            var advantages = config.NormalizeAdvantages ? Returns.NormalizeBatch(buffer.Advantages!) : buffer.Advantages!;
 
             // 2. One step on actor loss + critic loss − entropy bonus.
             var distribution = policy.call(buffer.Observations);
-            var policyLoss = -(distribution.LogProb(buffer.Actions) * advantages).mean();
+            var actorLoss = policyLoss(new PolicyBatch(distribution, buffer.Actions, distribution.LogProb(buffer.Actions), buffer.LogProbs, advantages)); // compute_loss_pi
             var entropy = distribution.Entropy().mean();
-            var valueError = value.call(buffer.Observations) - buffer.ValueTargets!;
-            var valueLoss = 0.5 * (valueError * valueError).mean();
-            var loss = policyLoss + config.ValueCoefficient * valueLoss - config.EntropyCoefficient * entropy;
+            var criticLoss = valueLoss(value.call(buffer.Observations), buffer.ValueTargets!);                                                       // compute_loss_v
+            var loss = actorLoss + config.ValueCoefficient * criticLoss - config.EntropyCoefficient * entropy;
             optimizer.zero_grad();
             loss.backward();
             nn.utils.clip_grad_norm_(parameters, config.MaxGradNorm);
@@ -77,10 +98,20 @@ public static class A2c
                 kl = policy.call(buffer.Observations).KlFrom(distribution.Detach()).mean().item<float>();
             }
             var episodes = collector.TakeCompletedEpisodes();
-            log.Add(("step", collector.TotalSteps), ("episode_return", Training.MeanReturn(episodes)), ("episodes", episodes.Count),
-                ("policy_loss", policyLoss.item<float>()), ("value_loss", valueLoss.item<float>()), ("kl", kl),
+            log.Add(("step", collector.TotalSteps), ("episode_return", Returns.Mean(episodes)), ("episodes", episodes.Count),
+                ("policy_loss", actorLoss.item<float>()), ("value_loss", criticLoss.item<float>()), ("kl", kl),
                 ("entropy", entropy.item<float>()), ("wall_seconds", clock.Elapsed.TotalSeconds));
         }
         return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The actor's loss −E[log π_θ(a_t|s_t) Â_t] (the policy-gradient pseudo-loss; Â carries no gradient).</summary>
+    public static Tensor PolicyLoss(PolicyBatch batch) => -(batch.LogProbs * batch.Advantages).mean();
+
+    /// <summary>The critic's loss ½ E[(V_φ(s_t) − (Â_t + V(s_t)))²].</summary>
+    public static Tensor ValueLoss(Tensor values, Tensor targets)
+    {
+        var error = values - targets;
+        return 0.5 * (error * error).mean();
     }
 }

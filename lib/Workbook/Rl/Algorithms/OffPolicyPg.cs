@@ -19,6 +19,18 @@ public enum ImportanceWeighting
 /// reused for <see cref="UpdatesPerBatch"/> gradient steps; after the first step the data come from
 /// an older policy and importance weights correct for it. UpdatesPerBatch = 1 is on-policy REINFORCE.
 /// </summary>
+/// <param name="Weighting">how the importance weights are formed.</param>
+/// <param name="UpdatesPerBatch">gradient steps per batch of episodes (1 = on-policy REINFORCE).</param>
+/// <param name="Iterations">gradient steps on the policy, one batch of episodes each.</param>
+/// <param name="Episodes">episodes per batch, one per environment copy.</param>
+/// <param name="LearningRate">Adam's learning rate for the policy.</param>
+/// <param name="ValueLearningRate">Adam's learning rate for the critic.</param>
+/// <param name="ValueSteps">full-batch Adam steps fitting the baseline per batch.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="MaxWeight">importance weights are clipped to at most this.</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record OffPolicyPgConfig(
     ImportanceWeighting Weighting = ImportanceWeighting.FirstOrder,
     int UpdatesPerBatch = 4,
@@ -91,7 +103,7 @@ public static class OffPolicyPg
             }
 
             // 3. Baseline V fitted to the rewards-to-go.
-            var valueLoss = Reinforce.FitValue(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps);
+            var valueLoss = ValueFitting.Fit(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps).Last;
             double kl;
             using (no_grad())
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TorchSharp;
 using Workbook.Rl.Environments;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl.Algorithms;
@@ -17,6 +18,16 @@ public enum ReinforceEstimator
 }
 
 /// <summary>REINFORCE hyperparameters: a batch is one complete episode in each of <see cref="Episodes"/> environments.</summary>
+/// <param name="Estimator">which weights Ψ_t multiply ∇ log π (whole return, reward-to-go, or reward-to-go minus a baseline).</param>
+/// <param name="Iterations">gradient steps on the policy, one batch of episodes each.</param>
+/// <param name="Episodes">episodes per batch, one per environment copy.</param>
+/// <param name="LearningRate">Adam's learning rate for the policy.</param>
+/// <param name="ValueLearningRate">Adam's learning rate for the critic.</param>
+/// <param name="ValueSteps">full-batch Adam steps fitting the baseline per batch.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record ReinforceConfig(
     ReinforceEstimator Estimator = ReinforceEstimator.RewardToGoWithBaseline,
     int Iterations = 60,
@@ -74,7 +85,7 @@ public static class Reinforce
 
             // 4. Fit the baseline V_φ to the rewards-to-go (regression, a few Adam steps).
             var valueLoss = config.Estimator == ReinforceEstimator.RewardToGoWithBaseline
-                ? FitValue(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps)
+                ? ValueFitting.Fit(value, valueOptimizer, observations, tensor(batch.PerStep(e => Returns.RewardToGo(e.Rewards, config.Gamma))), config.ValueSteps).Last
                 : double.NaN;
 
             log.Add(("step", steps), ("episode_return", batch.EpisodeReturns.Average()), ("policy_loss", policyLoss.item<float>()),
@@ -84,7 +95,7 @@ public static class Reinforce
     }
 
     /// <summary>Ψ_t for every step of the batch, concatenated over episodes: [ΣT].</summary>
-    public static Tensor Weights(EpisodeBatch batch, ReinforceEstimator estimator, double gamma, ValueNetwork? value, Tensor observations)
+    public static Tensor Weights(EpisodeBatch batch, ReinforceEstimator estimator, double gamma, nn.Module<Tensor, Tensor>? value, Tensor observations)
     {
         switch (estimator)
         {
@@ -108,7 +119,7 @@ public static class Reinforce
     /// One REINFORCE gradient estimate ĝ (flattened over all policy parameters) from a fresh batch of
     /// episodes: what notebook 17 repeats to measure the estimator's variance Σ_k Var[ĝ_k].
     /// </summary>
-    public static double[] GradientEstimate(IVectorEnvironment environment, Policy policy, ValueNetwork? value, ReinforceEstimator estimator, double gamma, int seed)
+    public static double[] GradientEstimate(IVectorEnvironment environment, Policy policy, nn.Module<Tensor, Tensor>? value, ReinforceEstimator estimator, double gamma, int seed)
     {
         using var scope = NewDisposeScope();
         var batch = EpisodeCollector.Collect(environment, policy, seed);
@@ -116,7 +127,7 @@ public static class Reinforce
         var weights = Weights(batch, estimator, gamma, value, observations);
         var objective = (policy.call(observations).LogProb(batch.ActionTensor()) * weights).sum() / batch.Episodes.Count;
         var gradients = autograd.grad(new[] { objective }, policy.parameters().ToArray());
-        return cat(gradients.Select(g => g.reshape(-1)).ToList()).data<float>().Select(v => (double)v).ToArray();
+        return ParameterVectors.Flatten(gradients).data<float>().Select(v => (double)v).ToArray();
     }
 
     /// <summary>Total variance Σ_k Var[ĝ_k] of gradient estimates (rows = repeated estimates).</summary>
@@ -130,21 +141,5 @@ public static class Reinforce
             total += estimates.Sum(e => (e[k] - mean) * (e[k] - mean)) / (estimates.Count - 1);
         }
         return total;
-    }
-
-    internal static double FitValue(ValueNetwork value, optim.Optimizer optimizer, Tensor observations, Tensor targets, int steps)
-    {
-        var last = double.NaN;
-        for (var k = 0; k < steps; k++)
-        {
-            using var scope = NewDisposeScope();
-            var error = value.call(observations) - targets;
-            var loss = (error * error).mean();
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-            last = loss.item<float>();
-        }
-        return last;
     }
 }

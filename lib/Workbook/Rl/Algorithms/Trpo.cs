@@ -1,11 +1,30 @@
 using System.Diagnostics;
 using TorchSharp;
 using Workbook.Rl.Environments;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl.Algorithms;
 
 /// <summary>TRPO hyperparameters; δ is <see cref="MaxKl"/>.</summary>
+/// <param name="TotalSteps">environment steps over the whole run, summed over the parallel environments.</param>
+/// <param name="Environments">parallel environment copies N (must equal the vectorised environment's count).</param>
+/// <param name="StepsPerRollout">steps T collected from every environment before each update.</param>
+/// <param name="MaxKl">δ, the trust region: the largest mean KL(π_old ‖ π_new) a step may have.</param>
+/// <param name="Damping">added to the Fisher-vector products (F + damping·I) to keep conjugate gradient stable.</param>
+/// <param name="ConjugateGradientIterations">iterations of conjugate gradient for x ≈ F⁻¹ g.</param>
+/// <param name="LineSearchSteps">backtracking steps tried before the update is rejected.</param>
+/// <param name="BacktrackRatio">factor by which each backtracking step shrinks the step.</param>
+/// <param name="Gamma">discount γ.</param>
+/// <param name="Lambda">GAE's λ: 0 trusts the critic (one-step TD), 1 is Monte Carlo.</param>
+/// <param name="ValueLearningRate">Adam's learning rate for the critic.</param>
+/// <param name="ValueEpochs">passes of critic regression over each rollout.</param>
+/// <param name="ValueMinibatchSize">samples per critic step.</param>
+/// <param name="NormalizeObservations">normalise observations with running mean and std (kept in the result's Normalizer).</param>
+/// <param name="Hidden">hidden layer widths of the MLP actor and critic (64, 64 when null) when the algorithm builds them.</param>
+/// <param name="InitialLogStd">starting log σ of a Gaussian policy (box action spaces).</param>
+/// <param name="RewardScale">rewards are multiplied by this before learning (returns are logged unscaled).</param>
+/// <param name="Seed">seeds torch's generator (initial weights, action sampling), the minibatch order and the environments' resets.</param>
 public sealed record TrpoConfig(
     long TotalSteps = 60_000,
     int Environments = 8,
@@ -36,10 +55,16 @@ public sealed record TrpoConfig(
 /// </code>
 /// and a step is accepted only if its measured KL is at most δ and the surrogate improved; if no step
 /// qualifies the policy stays as it was. The critic is fitted by Adam on the GAE value targets.
+/// <para>
+/// Seams, as in <see cref="Ppo"/>: <c>networks</c> replaces the MLP actor-critic; <c>pieces</c> replaces the policy loss
+/// (the negated surrogate, <see cref="PolicyLoss"/>, whose gradient and line search the trust region uses), the critic's
+/// regression loss (<see cref="ValueFitting.SquaredError"/>) or the segment GAE.
+/// </para>
 /// </summary>
 public static class Trpo
 {
-    public static TrainingResult Train(IVectorEnvironment environment, TrpoConfig config)
+    /// <summary>Trains on <paramref name="environment"/>; <paramref name="networks"/> and <paramref name="pieces"/> default to the MLPs and TRPO's own losses.</summary>
+    public static TrainingResult Train(IVectorEnvironment environment, TrpoConfig config, ActorCritic? networks = null, LossPieces? pieces = null)
     {
         if (environment.Count != config.Environments)
         {
@@ -48,8 +73,7 @@ public static class Trpo
         manual_seed(config.Seed);
         var random = new Random(config.Seed);
         var clock = Stopwatch.StartNew();
-        var policy = Policies.For(environment, config.Hidden, config.InitialLogStd);
-        var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
+        var (policy, value) = networks ?? ActorCritic.Mlp(environment, config.Hidden, config.InitialLogStd);
         var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
         var log = new TrainingLog();
@@ -59,14 +83,14 @@ public static class Trpo
         for (var update = 0; update < updates; update++)
         {
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
-            buffer.ComputeAdvantages(config.Gamma, config.Lambda);
+            buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
-            var advantages = Training.Normalize(buffer.Advantages!);
-            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config);
-            var valueLoss = FitValue(value, valueOptimizer, buffer.Observations, buffer.ValueTargets!, config, random);
+            var advantages = Returns.NormalizeBatch(buffer.Advantages!);
+            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config, pieces?.Policy);
+            var valueLoss = ValueFitting.Fit(value, valueOptimizer, buffer.Observations, buffer.ValueTargets!, config.ValueEpochs, config.ValueMinibatchSize, random, pieces?.Value).Mean;
 
             var episodes = collector.TakeCompletedEpisodes();
-            log.Add(("step", collector.TotalSteps), ("episode_return", Training.MeanReturn(episodes)), ("episodes", episodes.Count),
+            log.Add(("step", collector.TotalSteps), ("episode_return", Returns.Mean(episodes)), ("episodes", episodes.Count),
                 ("policy_loss", -step.SurrogateAfter), ("value_loss", valueLoss), ("kl", step.Kl), ("entropy", step.Entropy),
                 ("accepted", step.Accepted ? 1 : 0), ("backtracks", step.Backtracks), ("surrogate_gain", step.SurrogateAfter - step.SurrogateBefore),
                 ("wall_seconds", clock.Elapsed.TotalSeconds));
@@ -77,20 +101,25 @@ public static class Trpo
     /// <summary>The outcome of one trust-region step. <see cref="Kl"/> is the KL of the accepted step (0 if rejected).</summary>
     public sealed record StepReport(bool Accepted, int Backtracks, double Kl, double SurrogateBefore, double SurrogateAfter, double Entropy);
 
-    /// <summary>One TRPO policy update on a batch (advantages already normalised).</summary>
-    public static StepReport Step(Policy policy, Tensor observations, Tensor actions, Tensor oldLogProbs, Tensor advantages, TrpoConfig config)
+    /// <summary>
+    /// One TRPO policy update on a batch (advantages already normalised). The surrogate is −<paramref name="policyLoss"/>
+    /// (default <see cref="PolicyLoss"/>).
+    /// </summary>
+    public static StepReport Step(Policy policy, Tensor observations, Tensor actions, Tensor oldLogProbs, Tensor advantages, TrpoConfig config,
+        Func<PolicyBatch, Tensor>? policyLoss = null)
     {
+        policyLoss ??= PolicyLoss;
         using var scope = NewDisposeScope();
         var parameters = policy.parameters().ToArray();
         var oldDistribution = policy.call(observations).Detach();
         var oldParameters = policy.FlatParameters();
 
-        // Surrogate L(θ) = E[exp(log π_θ − log π_old) Â] and its gradient g at θ_old.
-        Tensor Surrogate(ActionDistribution d) => ((d.LogProb(actions) - oldLogProbs).exp() * advantages).mean();
+        // Surrogate L(θ) = E[exp(log π_θ − log π_old) Â] = −policy loss, and its gradient g at θ_old.
+        Tensor Surrogate(ActionDistribution d) => -policyLoss(new PolicyBatch(d, actions, d.LogProb(actions), oldLogProbs, advantages, oldDistribution));
         var current = policy.call(observations);
         var surrogate = Surrogate(current);
         var entropy = current.Entropy().mean().item<float>();
-        var g = Flat(autograd.grad(new[] { surrogate }, parameters));
+        var g = ParameterVectors.Flatten(autograd.grad(new[] { surrogate }, parameters));
         var surrogateBefore = surrogate.item<float>();
 
         // Natural gradient direction x ≈ F⁻¹ g by conjugate gradient on Fisher-vector products.
@@ -131,9 +160,9 @@ public static class Trpo
     {
         var parameters = policy.parameters().ToArray();
         var kl = policy.call(observations).KlFrom(oldDistribution).mean();
-        var gradKl = Flat(autograd.grad(new[] { kl }, parameters, retain_graph: true, create_graph: true));
+        var gradKl = ParameterVectors.Flatten(autograd.grad(new[] { kl }, parameters, retain_graph: true, create_graph: true));
         var gradKlDotV = (gradKl * v.detach()).sum();
-        var hessianV = Flat(autograd.grad(new[] { gradKlDotV }, parameters));
+        var hessianV = ParameterVectors.Flatten(autograd.grad(new[] { gradKlDotV }, parameters));
         return hessianV + damping * v;
     }
 
@@ -160,29 +189,6 @@ public static class Trpo
         return x;
     }
 
-    private static Tensor Flat(IEnumerable<Tensor> gradients) => cat(gradients.Select(g => g.reshape(-1)).ToList());
-
-    private static double FitValue(ValueNetwork value, optim.Optimizer optimizer, Tensor observations, Tensor targets, TrpoConfig config, Random random)
-    {
-        var n = (int)observations.shape[0];
-        var total = 0.0;
-        var count = 0;
-        for (var epoch = 0; epoch < config.ValueEpochs; epoch++)
-        {
-            var order = Training.Permutation(n, random);
-            for (var start = 0; start < n; start += config.ValueMinibatchSize)
-            {
-                using var scope = NewDisposeScope();
-                var indices = tensor(order[start..Math.Min(start + config.ValueMinibatchSize, n)]);
-                var error = value.call(observations.index_select(0, indices)) - targets.index_select(0, indices);
-                var loss = (error * error).mean();
-                optimizer.zero_grad();
-                loss.backward();
-                optimizer.step();
-                total += loss.item<float>();
-                count++;
-            }
-        }
-        return total / count;
-    }
+    /// <summary>TRPO's policy loss: the negated surrogate −E[r_t(θ) Â_t], r_t = π_θ(a|s) / π_old(a|s).</summary>
+    public static Tensor PolicyLoss(PolicyBatch batch) => -(batch.Ratio * batch.Advantages).mean();
 }

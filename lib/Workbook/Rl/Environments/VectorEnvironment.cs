@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl.Environments;
@@ -157,7 +158,7 @@ public sealed class VectorEnvironment<TAction> : IVectorEnvironment
     {
         if (actions.numel() != count)
         {
-            throw new ArgumentException($"Expected {count} discrete actions (shape [{count}]), got shape [{string.Join(", ", actions.shape)}].", nameof(actions));
+            throw new ArgumentException($"Expected {count} discrete actions (shape [{count}]), got shape {Shapes.Of(actions)}.", nameof(actions));
         }
         using var asLong = actions.to_type(ScalarType.Int64).cpu();
         return asLong.data<long>().Select(a => (int)a).ToArray();
@@ -167,7 +168,7 @@ public sealed class VectorEnvironment<TAction> : IVectorEnvironment
     {
         if (actions.numel() != count * box.Dimension)
         {
-            throw new ArgumentException($"Expected continuous actions of shape [{count}, {box.Dimension}], got shape [{string.Join(", ", actions.shape)}].", nameof(actions));
+            throw new ArgumentException($"Expected continuous actions of shape [{count}, {box.Dimension}], got shape {Shapes.Of(actions)}.", nameof(actions));
         }
         using var asFloat = actions.to_type(ScalarType.Float32).cpu();
         var flat = asFloat.data<float>().ToArray();

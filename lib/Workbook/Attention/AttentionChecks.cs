@@ -1,16 +1,12 @@
 using TorchSharp;
+using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Attention;
 
 /// <summary>Argument checks shared by the attention code: every message names the shapes involved.</summary>
-internal static class Shapes
+internal static class AttentionChecks
 {
-    /// <summary>"[2, 5, 16]"</summary>
-    public static string Of(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
-
-    public static string Of(long[] shape) => "[" + string.Join(", ", shape) + "]";
-
     /// <summary>Queries [..., Tq, Dq] and keys [..., Tk, Dk]: same rank (at least 2) and the same leading (batch) dimensions.</summary>
     public static void CheckQueriesKeys(Tensor queries, Tensor keys, bool sameFeatureSize)
     {
@@ -19,25 +15,25 @@ internal static class Shapes
         if (queries.dim() < 2 || keys.dim() < 2)
         {
             throw new ArgumentException(
-                $"queries {Of(queries)} and keys {Of(keys)} must be at least 2-D: [..., time, features] (usually [batch, time, features]).");
+                $"queries {Shapes.Of(queries)} and keys {Shapes.Of(keys)} must be at least 2-D: [..., time, features] (usually [batch, time, features]).");
         }
         if (queries.dim() != keys.dim())
         {
             throw new ArgumentException(
-                $"queries have shape {Of(queries)} but keys have {Of(keys)}: they must have the same number of dimensions.");
+                $"queries have shape {Shapes.Of(queries)} but keys have {Shapes.Of(keys)}: they must have the same number of dimensions.");
         }
         for (var d = 0; d < queries.dim() - 2; d++)
         {
             if (queries.shape[d] != keys.shape[d])
             {
                 throw new ArgumentException(
-                    $"queries have shape {Of(queries)} but keys have {Of(keys)}: the batch dimensions (dimension {d}: {queries.shape[d]} vs {keys.shape[d]}) must match.");
+                    $"queries have shape {Shapes.Of(queries)} but keys have {Shapes.Of(keys)}: the batch dimensions (dimension {d}: {queries.shape[d]} vs {keys.shape[d]}) must match.");
             }
         }
         if (sameFeatureSize && queries.shape[^1] != keys.shape[^1])
         {
             throw new ArgumentException(
-                $"queries have shape {Of(queries)} but keys have {Of(keys)}: the last dimensions ({queries.shape[^1]} vs {keys.shape[^1]}) must match for a dot product.");
+                $"queries have shape {Shapes.Of(queries)} but keys have {Shapes.Of(keys)}: the last dimensions ({queries.shape[^1]} vs {keys.shape[^1]}) must match for a dot product.");
         }
     }
 
@@ -48,14 +44,14 @@ internal static class Shapes
         if (values.dim() != keys.dim())
         {
             throw new ArgumentException(
-                $"keys have shape {Of(keys)} but values have {Of(values)}: they must have the same number of dimensions.");
+                $"keys have shape {Shapes.Of(keys)} but values have {Shapes.Of(values)}: they must have the same number of dimensions.");
         }
         for (var d = 0; d < keys.dim() - 1; d++)
         {
             if (keys.shape[d] != values.shape[d])
             {
                 throw new ArgumentException(
-                    $"keys have shape {Of(keys)} but values have {Of(values)}: every dimension but the last must match (dimension {d}: {keys.shape[d]} vs {values.shape[d]}); one value per key.");
+                    $"keys have shape {Shapes.Of(keys)} but values have {Shapes.Of(values)}: every dimension but the last must match (dimension {d}: {keys.shape[d]} vs {values.shape[d]}); one value per key.");
             }
         }
     }
@@ -66,7 +62,7 @@ internal static class Shapes
         if (t.shape[^1] != expected)
         {
             throw new ArgumentException(
-                $"{what} have shape {Of(t)} but {owner} was built for {what} of width {expected}: the last dimension ({t.shape[^1]}) must be {expected}.");
+                $"{what} have shape {Shapes.Of(t)} but {owner} was built for {what} of width {expected}: the last dimension ({t.shape[^1]}) must be {expected}.");
         }
     }
 
@@ -80,12 +76,12 @@ internal static class Shapes
         if (keep.dtype != ScalarType.Bool)
         {
             throw new ArgumentException(
-                $"the mask {Of(keep)} has dtype {keep.dtype} but must be Bool (true = may attend); scores have shape {Of(scoresShape)}.");
+                $"the mask {Shapes.Of(keep)} has dtype {keep.dtype} but must be Bool (true = may attend); scores have shape {Shapes.Of(scoresShape)}.");
         }
         if (keep.dim() > scoresShape.Length || !Broadcasts(keep.shape, scoresShape))
         {
             throw new ArgumentException(
-                $"the mask has shape {Of(keep)} but the scores have shape {Of(scoresShape)}: the mask must broadcast to the scores " +
+                $"the mask has shape {Shapes.Of(keep)} but the scores have shape {Shapes.Of(scoresShape)}: the mask must broadcast to the scores " +
                 "(each mask dimension, aligned from the right, equal to the scores' or 1).");
         }
     }

@@ -1,12 +1,12 @@
 using Workbook.Data.Sequences;
 using static TorchSharp.torch;
 
-namespace Workbook.Recurrent;
+namespace Workbook.Training;
 
 /// <summary>
-/// What <see cref="Seq2SeqTrainer"/> needs from a sequence-to-sequence model, so that the recurrent <see cref="Seq2Seq"/> and
-/// the transformer (Workbook.Transformers.EncoderDecoderTransformer) are trained and evaluated by the same code on the same
-/// batches. Token ids follow <see cref="Vocabulary"/>: Pad 0, Start 1, End 2.
+/// What <see cref="Seq2SeqTrainer"/> needs from a sequence-to-sequence model, so that every encoder-decoder of the
+/// course (the recurrent one of notebook 07, the transformer of notebook 12) is trained and evaluated by the same code
+/// on the same batches. The contract lives in core because it belongs to no one topic: a topic implements it. Token ids follow <see cref="Vocabulary"/>: Pad 0, Start 1, End 2.
 /// </summary>
 public interface ISequenceToSequence
 {

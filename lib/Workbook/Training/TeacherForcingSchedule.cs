@@ -1,4 +1,4 @@
-namespace Workbook.Recurrent;
+namespace Workbook.Training;
 
 /// <summary>
 /// Scheduled sampling (Notes §6.3.2): during training, the decoder's input at step t is the ground-truth token

@@ -1,8 +1,8 @@
 using TorchSharp;
-using Workbook.Text;
+using Workbook.Transformers;
 using static TorchSharp.torch;
 
-namespace Workbook.Transformers;
+namespace Workbook.Text;
 
 /// <summary>
 /// Scores whole sentences under a character-level language model, in the same units as the
@@ -33,7 +33,7 @@ public static class SentenceScoring
                 var length = batch.Max(ids => ids.Length);
                 var padded = batch.SelectMany(ids => ids.Select(i => (long)i).Concat(Enumerable.Repeat(-1L, length - ids.Length))).ToArray();
                 var tokens = tensor(padded).view(batch.Length, length);                                  // [N, L], -1 = padding
-                var logits = model.forward(tokens[.., ..^1].clamp_min(0));                                // [N, L-1, V]
+                var logits = model.call(tokens[.., ..^1].clamp_min(0));                                // [N, L-1, V]
                 var targets = tokens[.., 1..];                                                            // [N, L-1]
                 totalNats += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: -1, reduction: nn.Reduction.Sum).item<float>();
                 totalCharacters += batch.Sum(ids => ids.Length - 1);
@@ -43,11 +43,11 @@ public static class SentenceScoring
                 using var scope = NewDisposeScope();
                 var tokens = tensor(ids.Select(i => (long)i).ToArray());
                 // Targets 1 .. context in one pass (target t sees tokens [0, t)); each later one sees the `context` tokens before it.
-                var logits = model.forward(tokens[..context].unsqueeze(0))[0];                            // [context, V]
+                var logits = model.call(tokens[..context].unsqueeze(0))[0];                            // [context, V]
                 totalNats += nn.functional.cross_entropy(logits, tokens[1..(context + 1)], reduction: nn.Reduction.Sum).item<float>();
                 for (var t = context + 1; t < ids.Length; t++)
                 {
-                    var last = model.forward(tokens[(t - context)..t].unsqueeze(0))[0, -1];               // [V]
+                    var last = model.call(tokens[(t - context)..t].unsqueeze(0))[0, -1];               // [V]
                     totalNats -= last.log_softmax(-1)[ids[t]].item<float>();
                 }
                 totalCharacters += ids.Length - 1;

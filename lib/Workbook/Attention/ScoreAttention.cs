@@ -1,9 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Workbook.Attention;
+using Workbook.Recurrent;
 using static TorchSharp.torch;
 
-namespace Workbook.Recurrent;
+namespace Workbook.Attention;
 
 /// <summary>
 /// Decoder attention built from any <see cref="IScoreFunction"/> (Notes §6.5.2-6.5.3; Notes B, Bahdanau and Luong):

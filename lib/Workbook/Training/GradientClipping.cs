@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbook.Recurrent;
+namespace Workbook.Training;
 
 /// <summary>
 /// Gradient clipping, the standard remedy for exploding gradients in recurrent networks (Notes §6.1.3).

@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+using Workbook.Engine.Claims;
+using Workbook.Engine.Documents;
+using Workbook.Engine.Execution;
+
+namespace Workbook.Engine.Tests;
+
+/// <summary>
+/// The student edition (<c>workbook student</c>): answers replaced by stubs that compile, outputs
+/// cleared, paths rewritten; and every notebook's edition runs top to bottom with every declared
+/// bound holding except the exercises', whose checks say "not attempted".
+/// </summary>
+[Collection(NotebookCollection.Name)]
+public sealed class StudentEditionTests
+{
+    [Fact]
+    public void Regions_become_stubs_that_say_what_to_do_and_paths_follow_the_edition()
+    {
+        var folder = Notebooks.TempFolder("student-unit");
+        var path = Notebooks.Write(Path.Combine(folder, "notebooks", "nb.ipynb"), new[]
+        {
+            new Cell("# Title", Type: "markdown"),
+            new Cell("#r \"../artifacts/Workbook/Workbook.dll\"\nvar a = 1;"),
+            new Cell("int Twice(int x)\n{\n    // BEGIN SOLUTION Exercise 1: double x\n    return 2 * x;\n    // END SOLUTION\n}\nTwice(2)"),
+            new Cell("double Half(double x)\n{\n    // BEGIN SOLUTION\n    // STUB: return double.NaN;\n    return x / 2;\n    // END SOLUTION\n}"),
+        });
+        var (edition, regions) = StudentEdition.Create(NotebookDocument.Load(path), Path.Combine(folder, "course", "student"));
+
+        Assert.Equal(new[] { new SolutionRegion(3, 3, "Exercise 1: double x"), new SolutionRegion(4, 3, "Exercise 2: write your answer here") }, regions);
+        var cells = edition["cells"]!.AsArray().Select(c => NotebookDocument.ReadMultiline(c!["source"], "source")).ToList();
+        Assert.Contains("2 exercises to write", cells[1]);                            // the note, after the title
+        Assert.Equal("#r \"../../artifacts/Workbook/Workbook.dll\"\nvar a = 1;", cells[2]); // one folder deeper
+        Assert.Equal("int Twice(int x)\n{\n    // Exercise 1: double x\n    throw new NotImplementedException(\"Exercise 1: double x\");\n}\nTwice(2)", cells[3]);
+        Assert.Equal("double Half(double x)\n{\n    // Exercise 2: write your answer here\n    return double.NaN;\n}", cells[4]);
+        Assert.DoesNotContain(cells, c => c.Contains("2 * x", StringComparison.Ordinal));
+        Assert.Equal(2, edition["metadata"]!["workbook"]!["student_edition"]!["exercises"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("int F()\n{\n    // BEGIN SOLUTION\n    return 1;\n}", "cell 2, line 3: // BEGIN SOLUTION is never closed")]
+    [InlineData("int F()\n{\n    return 1;\n    // END SOLUTION\n}", "cell 2, line 4: // END SOLUTION without a // BEGIN SOLUTION")]
+    public void A_malformed_region_names_the_notebook_cell_and_line(string code, string expected)
+    {
+        var folder = Notebooks.TempFolder("student-bad");
+        var path = Notebooks.Write(Path.Combine(folder, "bad.ipynb"), new[] { new Cell("# t", Type: "markdown"), new Cell(code) });
+        var e = Assert.Throws<NotebookFormatException>(() => StudentEdition.Create(NotebookDocument.Load(path), Path.Combine(folder, "out")));
+        Assert.Contains("bad.ipynb", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public async Task The_cli_never_writes_over_the_source_notebooks()
+    {
+        var folder = Notebooks.TempFolder("student-cli");
+        var path = Notebooks.Write(Path.Combine(folder, "nb.ipynb"), new[] { new Cell("1") });
+        var before = File.ReadAllText(path);
+        var error = new StringWriter();
+        Assert.Equal(2, await Cli.Commands.RunAsync(new[] { "student", path, "--out", folder }, new StringWriter(), error));
+        Assert.Contains("would overwrite", error.ToString());
+        Assert.Equal(before, File.ReadAllText(path));
+    }
+
+    [Theory]
+    [MemberData(nameof(NotebookTests.All), MemberType = typeof(NotebookTests))]
+    public async Task The_student_edition_runs_and_holds_every_bound_but_the_exercises(string notebook)
+    {
+        var source = Path.Combine(Notebooks.RepoRoot, "notebooks", notebook);
+        if (!File.Exists(source))
+        {
+            return; // the sentinel row of an empty notebooks/ folder
+        }
+        var folder = Path.Combine(Notebooks.RepoRoot, "out", "tests", $"student-{Guid.NewGuid():N}"[..20]);
+        Directory.CreateDirectory(folder);
+        var (edition, regions) = StudentEdition.Create(NotebookDocument.Load(source), folder);
+        var path = Path.Combine(folder, notebook);
+        NotebookDocument.WriteAtomically(edition, path);
+        var claims = NotebookClaims.FromMetadata(NotebookDocument.Load(source).Metadata);
+
+        var result = await NotebookRunner.RunAsync(path, new RunOptions
+        {
+            OutputDirectory = Path.Combine(folder, "executed"),
+            NotebookTimeout = TimeSpan.FromSeconds(Math.Max(2 * claims.BudgetSeconds, claims.BudgetSeconds + 60)),
+        });
+
+        Assert.All(result.Cells, cell => Assert.True(cell.Succeeded, $"{notebook} (student edition), cell {cell.Number} failed: {result.Describe()}"));
+        var others = result.Claims.Where(c => !c.Name.StartsWith("exercise", StringComparison.Ordinal)).ToList();
+        Assert.All(others, c => Assert.True(c.Passed, $"{notebook} (student edition): {c.Message}"));
+        if (regions.Count > 0)
+        {
+            var exercises = result.Metrics.Where(m => m.Key.StartsWith("exercise", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(exercises);
+            Assert.All(exercises, m => Assert.Equal(0, m.Value));
+            var texts = result.Cells.SelectMany(c => c.Outputs).OfType<JsonObject>().Select(o => o.ToJsonString()).ToList();
+            Assert.Contains(texts, t => t.Contains("NOT ATTEMPTED", StringComparison.Ordinal));
+        }
+    }
+}

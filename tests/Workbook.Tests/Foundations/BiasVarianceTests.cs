@@ -1,0 +1,56 @@
+using TorchSharp;
+using Workbook.Foundations;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Foundations;
+
+public sealed class BiasVarianceTests
+{
+    [Fact]
+    public void DecomposeMatchesAHandComputation()
+    {
+        // f̄ = (1, 3): bias² = ((1 − 0)² + (3 − 2)²)/2 = 1; every prediction is 1 from f̄: variance = 1.
+        var parts = BiasVariance.Decompose(tensor(new double[,] { { 0, 2 }, { 2, 4 } }), tensor(new double[] { 0, 2 }));
+        Assert.Equal(1.0, parts.BiasSquared, 14);
+        Assert.Equal(1.0, parts.Variance, 14);
+    }
+
+    [Fact]
+    public void TheDecompositionAddsUpToTheMeasuredTestError()
+    {
+        var experiment = new BiasVarianceExperiment(RegressionProblem.Sine(0.3), new BiasVarianceConfig(TrainingSets: 300, TrainSize: 20, TestSize: 300));
+        foreach (var degree in new[] { 0, 1, 3, 6 })
+        {
+            var result = experiment.Run(degree);
+            Assert.True(result.IdentityGap < 1e-12, $"degree {degree}: bias² + variance misses E(f_D − f)² by {result.IdentityGap}");
+            Assert.True(result.RelativeGap < 0.02, $"degree {degree}: bias² + variance + σ² misses the test error by {result.RelativeGap:P2}");
+        }
+        var low = experiment.Run(1);
+        var high = experiment.Run(8);
+        Assert.True(low.BiasSquared > 10 * experiment.Run(3).BiasSquared, "a line cannot follow sin(πx): large bias");
+        Assert.True(high.Variance > 100 * low.Variance, "degree 8 on 20 points: large variance");
+        Assert.True(high.ExpectedTrainError < low.ExpectedTrainError, "the empirical risk falls with the degree");
+    }
+
+    [Fact]
+    public void TheSameSeedGivesTheSameNumbers()
+    {
+        var config = new BiasVarianceConfig(TrainingSets: 20, TrainSize: 10, TestSize: 50, Seed: 5);
+        var first = new BiasVarianceExperiment(RegressionProblem.Sine(), config).Run(3, 0.01);
+        var second = new BiasVarianceExperiment(RegressionProblem.Sine(), config).Run(3, 0.01);
+        Assert.Equal(first, second);
+        var other = new BiasVarianceExperiment(RegressionProblem.Sine(), config with { Seed = 6 }).Run(3, 0.01);
+        Assert.NotEqual(first.ExpectedTestError, other.ExpectedTestError);
+    }
+
+    [Fact]
+    public void ThePenaltyTradesVarianceForBias()
+    {
+        var experiment = new BiasVarianceExperiment(RegressionProblem.Sine(0.3), new BiasVarianceConfig(TrainingSets: 200, TrainSize: 20, TestSize: 200));
+        var weak = experiment.Run(9, 1e-3);
+        var strong = experiment.Run(9, 10);
+        Assert.True(strong.Variance < weak.Variance / 10);
+        Assert.True(strong.BiasSquared > weak.BiasSquared * 10);
+        Assert.True(strong.MeanWeightNorm < weak.MeanWeightNorm);
+    }
+}

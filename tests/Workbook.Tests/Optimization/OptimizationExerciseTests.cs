@@ -1,0 +1,38 @@
+using TorchSharp;
+using Workbook.Optimization;
+using static TorchSharp.torch;
+
+namespace Workbook.Tests.Optimization;
+
+public sealed class OptimizationExerciseTests
+{
+    [Fact]
+    public void TheLibrarysAdamRulePassesTheCheck()
+    {
+        var result = OptimizationExercises.CheckAdamUpdate(Adam.Rule);
+        Assert.True(result.Passed, result.Message);
+        Assert.Equal(4, result.CasesChecked);
+    }
+
+    [Fact]
+    public void AnAdamWithoutBiasCorrectionFailsAtTheFirstStep()
+    {
+        var result = OptimizationExercises.CheckAdamUpdate((theta, g, m, v, k, c) =>
+        {
+            var m1 = c.Beta1 * m + (1 - c.Beta1) * g;
+            var v1 = c.Beta2 * v + (1 - c.Beta2) * g * g;
+            return new AdamStep(theta - c.LearningRate * m1 / (v1.sqrt() + c.Epsilon), m1, v1);
+        });
+        Assert.False(result.Passed);
+        Assert.Contains("after step 1 of 100", result.Message);
+        Assert.Contains("case 1", result.Message);
+    }
+
+    [Fact]
+    public void AnUnattemptedExerciseSaysSo()
+    {
+        var result = OptimizationExercises.CheckAdamUpdate((_, _, _, _, _, _) => throw new NotImplementedException("write the Adam update"));
+        Assert.False(result.Passed);
+        Assert.StartsWith("not attempted", result.Message);
+    }
+}
