@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Training;
 using static TorchSharp.torch;
 
 namespace Workbook.DeepNets;
@@ -8,65 +9,22 @@ namespace Workbook.DeepNets;
 /// optimizer step. By value clamps every component, ḡᵢ = max(min(gᵢ, c), -c), which can turn the update's direction;
 /// by norm rescales the whole gradient, ḡ = g · min(1, c / ‖g‖), which keeps its direction and bounds its length.
 /// The formulas are torch's (clip_grad_value_, clip_grad_norm_ with its 1e-6), and the tests hold them equal.
+/// The one implementation is core's <see cref="GradientClipping"/>, which every topic's trainer uses; this is its
+/// name in the chapter on training deep nets.
 /// </summary>
 public static class Clipping
 {
     /// <summary>‖g‖, the L2 norm of all gradients together, √(Σ_p ‖∇p‖²); parameters without a gradient count as 0.</summary>
-    public static double GlobalNorm(IEnumerable<Tensor> parameters)
-    {
-        using var _ = no_grad();
-        double sumOfSquares = 0;
-        foreach (var p in parameters)
-        {
-            using var grad = p.grad;
-            if (grad is not null)
-            {
-                using var squares = grad.pow(2).sum();
-                sumOfSquares += squares.ToDouble();
-            }
-        }
-        return Math.Sqrt(sumOfSquares);
-    }
+    public static double GlobalNorm(IEnumerable<Tensor> parameters) => GradientClipping.GlobalNorm(parameters);
 
     /// <summary>
     /// Clip by norm: when ‖g‖ exceeds <paramref name="maxNorm"/> every gradient is multiplied by maxNorm / (‖g‖ + 1e-6).
     /// Returns ‖g‖ before clipping.
     /// </summary>
-    public static double ClipByNorm(IEnumerable<Tensor> parameters, double maxNorm)
-    {
-        if (!(maxNorm > 0))
-        {
-            throw new ArgumentException($"maxNorm must be positive, got {maxNorm}", nameof(maxNorm));
-        }
-        var list = parameters.ToList();
-        var norm = GlobalNorm(list);
-        var factor = maxNorm / (norm + 1e-6);
-        if (factor < 1)
-        {
-            using var _ = no_grad();
-            foreach (var p in list)
-            {
-                using var grad = p.grad;
-                grad?.mul_(factor);
-            }
-        }
-        return norm;
-    }
+    public static double ClipByNorm(IEnumerable<Tensor> parameters, double maxNorm) => GradientClipping.ClipByNorm(parameters, maxNorm);
 
     /// <summary>Clip by value: every gradient component is clamped to [-<paramref name="clipValue"/>, <paramref name="clipValue"/>].</summary>
-    public static void ClipByValue(IEnumerable<Tensor> parameters, double clipValue)
-    {
-        if (!(clipValue > 0))
-        {
-            throw new ArgumentException($"clipValue must be positive, got {clipValue}", nameof(clipValue));
-        }
-        using var _ = no_grad();
-        foreach (var p in parameters)
-        {
-            using var grad = p.grad;
-            grad?.clamp_(-clipValue, clipValue);
-        }
-    }
+    public static void ClipByValue(IEnumerable<Tensor> parameters, double clipValue) => GradientClipping.ClipByValue(parameters, clipValue);
 
     /// <summary>The two rules on one gradient vector g [n] (no parameters involved): (by value, by norm), each [n].</summary>
     public static (Tensor ByValue, Tensor ByNorm) Clip(Tensor g, double clipValue, double maxNorm)
