@@ -8,6 +8,9 @@ namespace Workbook.Tests.Optimization;
 /// The from-scratch optimisers take the same steps as torch.optim with the same settings: 100 steps in float64 on
 /// Rosenbrock and on a two-parameter tanh regression, parameters compared after every step (|diff| ≤ 1e-10 + 1e-8·|θ|).
 /// </summary>
+// torch.optim's steps once failed with "Unknown scalar type" while other test classes ran in parallel
+// (a fresh-clone run, 2026-12-01); they run with the other process-wide-state tests, one at a time.
+[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
 public sealed class TorchOptimizerAgreementTests
 {
     public static TheoryData<string> Optimizers() => new() { "momentum", "momentum-0.5", "rmsprop", "rmsprop-tuned", "adagrad", "adagrad-eps", "adam", "adam-tuned", "sgd" };
