@@ -63,6 +63,10 @@ public sealed class Plugged<TDelegate> where TDelegate : Delegate
 /// <summary>Plugs a student's function into an algorithm (see <see cref="Plugged{TDelegate}"/>).</summary>
 public static class Plug
 {
+    /// <summary>A function of any delegate type: <paramref name="build"/> wraps each call in <see cref="Plugged{TDelegate}"/>'s fallback.</summary>
+    internal static Plugged<TDelegate> Custom<TDelegate>(string exercise, Func<Plugged<TDelegate>, TDelegate> build) where TDelegate : Delegate =>
+        new(exercise, build);
+
     /// <summary>A three-argument function.</summary>
     public static Plugged<Func<T1, T2, T3, TResult>> In<T1, T2, T3, TResult>(string exercise,
         Func<T1, T2, T3, TResult> student, Func<T1, T2, T3, TResult> reference) =>
