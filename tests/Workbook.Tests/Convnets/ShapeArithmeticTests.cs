@@ -5,6 +5,8 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Convnets;
 
 /// <summary>The library's shape arithmetic and parameter counts equal what TorchSharp's layers do, and published counts.</summary>
+// Depends on torch's thread count or global generator, which parallel test classes share: runs alone.
+[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
 public sealed class ShapeArithmeticTests
 {
     [Fact]
