@@ -61,6 +61,14 @@ public sealed class ExecutedCheckTests
     }
 
     [Fact]
+    public void The_engine_reads_the_bundle_the_library_writes()
+    {
+        // Written twice on purpose (the engine does not reference the notebooks' library): held equal here.
+        Assert.Equal(Workbook.Notebooks.MetricTable.BundleMimeType, ExecutedNotebookCheck.BundleMimeType);
+        Assert.Equal(Workbook.Notebooks.MetricTable.BundleFormat, ExecutedNotebookCheck.BundleFormat);
+    }
+
+    [Fact]
     public void The_copy_embedded_in_the_html_is_enough()
     {
         var folder = Notebooks.TempFolder("executed");

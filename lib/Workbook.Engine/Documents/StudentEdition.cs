@@ -59,7 +59,7 @@ public static partial class StudentEdition
         var workbook = metadata["workbook"] as JsonObject ?? (JsonObject)(metadata["workbook"] = new JsonObject());
         workbook.Remove("run");
         workbook["student_edition"] = new JsonObject { ["exercises"] = regions.Count };
-        cells.Insert(Math.Min(1, cells.Count), Note(regions, cells.Count));
+        cells.Insert(Math.Min(1, cells.Count), Note(regions));
         return (json, regions);
     }
 
@@ -150,7 +150,7 @@ public static partial class StudentEdition
         return line[..match.Groups["path"].Index] + relative + line[(match.Groups["path"].Index + match.Groups["path"].Length)..];
     }
 
-    private static JsonObject Note(IReadOnlyList<SolutionRegion> regions, int cellsBefore)
+    private static JsonObject Note(IReadOnlyList<SolutionRegion> regions)
     {
         var text = regions.Count == 0
             ? "**Student edition.** This notebook has no checked exercise to write; run it and read along."
@@ -158,7 +158,6 @@ public static partial class StudentEdition
               $"(in cell{(regions.Count == 1 ? "" : "s")} {string.Join(", ", regions.Select(r => r.Cell + 1).Distinct())} of this edition). " +
               "Each answer was replaced by a stub; until you write yours, its check says \"not attempted\" and every other cell " +
               "still runs, so you can do the exercises in any order. Run a check cell again after writing your answer.";
-        _ = cellsBefore;
         return new JsonObject
         {
             ["cell_type"] = "markdown",

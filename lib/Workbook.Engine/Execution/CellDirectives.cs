@@ -15,9 +15,6 @@ public sealed record NugetPackage(string Id, string? Version)
 /// <param name="Message">what is wrong.</param>
 public sealed record DirectiveError(int Line, string Message);
 
-/// <summary>A variable that <c>#!set --name N --value V</c> gives the C# kernel (a string, as in Polyglot).</summary>
-public sealed record SetVariable(string Name, string Value);
-
 /// <summary>
 /// The Polyglot directives of one cell, and the C# left for Roslyn. Lines the engine handles itself
 /// (<c>#!csharp</c>, <c>#!c#</c>, <c>#!time</c>, <c>#!set</c>, <c>#r "nuget: ..."</c>,
@@ -32,7 +29,7 @@ public sealed partial class CellDirectives
 {
     private CellDirectives(string code, IReadOnlyList<NugetPackage> packages, IReadOnlyList<string> sources,
         IReadOnlyList<(int Line, string Path)> assemblyReferences, DirectiveError? error,
-        bool time = false, IReadOnlyList<SetVariable>? variables = null, string? markdown = null, (string Name, string Text)? value = null)
+        bool time = false, string? markdown = null, (string Name, string Text)? value = null)
     {
         Code = code;
         Packages = packages;
@@ -40,16 +37,12 @@ public sealed partial class CellDirectives
         AssemblyReferences = assemblyReferences;
         Error = error;
         Time = time;
-        Variables = variables ?? Array.Empty<SetVariable>();
         Markdown = markdown;
         Value = value;
     }
 
     /// <summary>Whether the cell asked for its wall time (<c>#!time</c>): shown after its outputs.</summary>
     public bool Time { get; }
-
-    /// <summary>String variables from <c>#!set --name N --value V</c>, declared before the cell's code.</summary>
-    public IReadOnlyList<SetVariable> Variables { get; }
 
     /// <summary>A <c>#!markdown</c> cell's Markdown (shown as HTML; the cell has no C#), or null.</summary>
     public string? Markdown { get; }
@@ -90,7 +83,6 @@ public sealed partial class CellDirectives
         var packages = new List<NugetPackage>();
         var sources = new List<string>();
         var references = new List<(int, string)>();
-        var variables = new List<SetVariable>();
         var time = false;
         DirectiveError? error = null;
         var code = new StringBuilder(source.Length);
@@ -142,7 +134,6 @@ public sealed partial class CellDirectives
                     }
                     else
                     {
-                        variables.Add(new SetVariable(name, value));
                         // Declared on the directive's own line, so later line numbers stay the cell's.
                         code.Append($"var {name} = {Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true)};");
                     }
@@ -208,7 +199,7 @@ public sealed partial class CellDirectives
                 code.Append('\n');
             }
         }
-        return new CellDirectives(code.ToString(), packages, sources, references, error, time, variables);
+        return new CellDirectives(code.ToString(), packages, sources, references, error, time);
     }
 
     // The value of "--option value" or "--option \"quoted value\"" in a magic command line.

@@ -207,6 +207,20 @@ public sealed class ChartTests
     }
 
     [Fact]
+    public void PointsAndCurvesDrawsTheDataAsMarkersAndEveryCurveAsALine()
+    {
+        var figure = Plot.PointsAndCurves("Fits", "x", "y", new Series("data", new[] { 0.0, 1.0 }, new[] { 0.5, 0.7 }),
+            new Series("degree 1", new[] { 0.0, 1.0 }, new[] { 0.4, 0.8 }), new Series("degree 2", new[] { 0.0, 1.0 }, new[] { 0.5, 0.7 }));
+        var json = Parse(figure);
+        var traces = Traces(json);
+        Assert.Equal(3, figure.TraceCount);
+        Assert.Equal("markers", traces[0]!["mode"]!.GetValue<string>());
+        Assert.All(traces.Skip(1), t => Assert.Equal("lines", t!["mode"]!.GetValue<string>()));
+        Assert.All(traces, t => Assert.True(t!["showlegend"]!.GetValue<bool>()));
+        AssertTitles(json, "Fits", "x", "y");
+    }
+
+    [Fact]
     public void APlotlyChartMadeDirectlyBecomesAFigure()
     {
         var chart = Plotly.NET.CSharp.Chart.Line<double, double, string>(x: new[] { 1.0, 2.0 }, y: new[] { 3.0, 4.0 }, Name: "direct");
