@@ -20,28 +20,43 @@ public sealed record AttentionCostPoint(long Length, double CpuMilliseconds, dou
 /// </summary>
 public static class AttentionCost
 {
-    /// <summary>Times <see cref="DotProductAttention.Attend"/> on random [batch, heads, n, headDim] inputs.</summary>
-    public static AttentionCostPoint Measure(long length, long batch = 1, long heads = 2, long headDim = 16, int repeats = 5)
+    /// <summary>
+    /// Times one attention call at every length in <paramref name="lengths"/>, the lengths interleaved round by round
+    /// (n₁, n₂, …, n₁, n₂, …) and the least time per length kept. A burst of load from another program then slows one
+    /// call of every length instead of every call of one length, which would bend the fitted exponent.
+    /// </summary>
+    public static AttentionCostPoint[] MeasureCurve(IReadOnlyList<long> lengths, long batch = 1, long heads = 1, long headDim = 16, int rounds = 9)
     {
+        if (lengths.Count == 0 || rounds < 1)
+        {
+            throw new ArgumentException($"need at least one length and one round, got {lengths.Count} lengths and {rounds} rounds.");
+        }
         KeepFreedMemory();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var qkv = randn(batch, heads, length, headDim);                       // [B, H, n, d]
-        DotProductAttention.Attend(qkv, qkv, qkv).Dispose();                  // warm-up
-        double bestCpu = double.MaxValue, bestWall = double.MaxValue;
-        long weightBytes = 0;
-        for (var repeat = 0; repeat < repeats; repeat++)
+        var inputs = lengths.Select(n => randn(batch, heads, n, headDim)).ToArray();   // [B, H, n, d] per length
+        foreach (var qkv in inputs)
         {
-            var cpuStart = ThreadCpuMilliseconds();
-            var watch = Stopwatch.StartNew();
-            using var result = DotProductAttention.Attend(qkv, qkv, qkv);
-            var wall = watch.Elapsed.TotalMilliseconds;
-            var cpu = ThreadCpuMilliseconds() - cpuStart;
-            bestWall = Math.Min(bestWall, wall);
-            bestCpu = Math.Min(bestCpu, double.IsNaN(cpu) ? wall : cpu);
-            weightBytes = result.Weights.NumberOfElements * result.Weights.ElementSize;
+            DotProductAttention.Attend(qkv, qkv, qkv).Dispose();                       // warm-up
         }
-        return new AttentionCostPoint(length, bestCpu, bestWall, weightBytes);
+        var bestCpu = Enumerable.Repeat(double.MaxValue, lengths.Count).ToArray();
+        var bestWall = Enumerable.Repeat(double.MaxValue, lengths.Count).ToArray();
+        var weightBytes = new long[lengths.Count];
+        for (var round = 0; round < rounds; round++)
+        {
+            for (var i = 0; i < lengths.Count; i++)
+            {
+                var cpuStart = ThreadCpuMilliseconds();
+                var watch = Stopwatch.StartNew();
+                using var result = DotProductAttention.Attend(inputs[i], inputs[i], inputs[i]);
+                var wall = watch.Elapsed.TotalMilliseconds;
+                var cpu = ThreadCpuMilliseconds() - cpuStart;
+                bestWall[i] = Math.Min(bestWall[i], wall);
+                bestCpu[i] = Math.Min(bestCpu[i], double.IsNaN(cpu) ? wall : cpu);
+                weightBytes[i] = result.Weights.NumberOfElements * result.Weights.ElementSize;
+            }
+        }
+        return lengths.Select((n, i) => new AttentionCostPoint(n, bestCpu[i], bestWall[i], weightBytes[i])).ToArray();
     }
 
     /// <summary>Least-squares slope of log y against log x: the p in y ∝ x^p.</summary>
