@@ -116,30 +116,95 @@ public static class Reinforce
     }
 
     /// <summary>
-    /// One REINFORCE gradient estimate ĝ (flattened over all policy parameters) from a fresh batch of
-    /// episodes: what notebook 17 repeats to measure the estimator's variance Σ_k Var[ĝ_k].
+    /// REINFORCE gradient estimates ĝ (flattened over all policy parameters) from ONE fresh batch of episodes, one per
+    /// weighting: the same episodes weighted several ways, so that the estimators' differences are not sampling noise
+    /// between batches. What notebook 17 repeats over many batches to compare the estimators' means and variances.
     /// </summary>
-    public static double[] GradientEstimate(IVectorEnvironment environment, Policy policy, nn.Module<Tensor, Tensor>? value, ReinforceEstimator estimator, double gamma, int seed)
+    public static double[][] GradientEstimates(IVectorEnvironment environment, Policy policy, nn.Module<Tensor, Tensor>? value,
+        IReadOnlyList<(ReinforceEstimator Estimator, double Gamma)> weightings, int seed)
     {
         using var scope = NewDisposeScope();
         var batch = EpisodeCollector.Collect(environment, policy, seed);
-        var observations = batch.ObservationTensor();
-        var weights = Weights(batch, estimator, gamma, value, observations);
-        var objective = (policy.call(observations).LogProb(batch.ActionTensor()) * weights).sum() / batch.Episodes.Count;
-        var gradients = autograd.grad(new[] { objective }, policy.parameters().ToArray());
-        return ParameterVectors.Flatten(gradients).data<float>().Select(v => (double)v).ToArray();
+        var observations = batch.ObservationTensor();                                   // [ΣT, obs]
+        var logProbs = policy.call(observations).LogProb(batch.ActionTensor());          // [ΣT]
+        var parameters = policy.parameters().ToArray();
+        return weightings.Select(w =>
+        {
+            var weights = Weights(batch, w.Estimator, w.Gamma, value, observations);     // [ΣT]
+            var objective = (logProbs * weights).sum() / batch.Episodes.Count;
+            var gradients = autograd.grad(new[] { objective }, parameters, retain_graph: true);
+            return ParameterVectors.Flatten(gradients).data<float>().Select(v => (double)v).ToArray();
+        }).ToArray();
+    }
+}
+
+/// <summary>
+/// Statistics of repeated gradient estimates (rows = estimates from independent batches, columns = parameters): how
+/// noisy one estimator is, and whether two estimators computed on the same batches have the same mean.
+/// </summary>
+public static class GradientStatistics
+{
+    /// <summary>Mean estimate ḡ, per parameter.</summary>
+    public static double[] Mean(IReadOnlyList<double[]> estimates)
+    {
+        RequireRows(estimates, 1);
+        var mean = new double[estimates[0].Length];
+        foreach (var e in estimates)
+        {
+            for (var k = 0; k < mean.Length; k++)
+            {
+                mean[k] += e[k] / estimates.Count;
+            }
+        }
+        return mean;
     }
 
-    /// <summary>Total variance Σ_k Var[ĝ_k] of gradient estimates (rows = repeated estimates).</summary>
+    /// <summary>Total variance Σ_k Var[ĝ_k] of one estimate (unbiased, over the rows).</summary>
     public static double TotalVariance(IReadOnlyList<double[]> estimates)
     {
-        var dimension = estimates[0].Length;
+        RequireRows(estimates, 2);
+        var mean = Mean(estimates);
         var total = 0.0;
-        for (var k = 0; k < dimension; k++)
+        foreach (var e in estimates)
         {
-            var mean = estimates.Average(e => e[k]);
-            total += estimates.Sum(e => (e[k] - mean) * (e[k] - mean)) / (estimates.Count - 1);
+            for (var k = 0; k < mean.Length; k++)
+            {
+                total += (e[k] - mean[k]) * (e[k] - mean[k]);
+            }
         }
-        return total;
+        return total / (estimates.Count - 1);
+    }
+
+    /// <summary>
+    /// Standard error of the mean estimate, √(Σ_k Var[ĝ_k] / B), divided by the mean's norm ‖ḡ‖: the measurement's
+    /// resolution. At 0.1 the mean gradient is known to a tenth of its length.
+    /// </summary>
+    public static double RelativeStandardError(IReadOnlyList<double[]> estimates) =>
+        Math.Sqrt(TotalVariance(estimates) / estimates.Count) / Norm(Mean(estimates));
+
+    /// <summary>
+    /// ‖ḡ_a − ḡ_b‖ in units of its standard error √(Σ_k Var[ĝ_a,k − ĝ_b,k] / B), for two estimators computed on the
+    /// same B batches (row i of both from batch i, so the difference is paired). If both have the same mean, the squared
+    /// norm of the mean difference has expectation exactly the squared standard error, so values near 1 are what equal
+    /// means give and values above 3 say the means differ.
+    /// </summary>
+    public static double GapInStandardErrors(IReadOnlyList<double[]> a, IReadOnlyList<double[]> b)
+    {
+        if (a.Count != b.Count || a.Count < 2 || a[0].Length != b[0].Length)
+        {
+            throw new ArgumentException($"need the same number (at least 2) of paired estimates of the same length, got {a.Count} × {a.FirstOrDefault()?.Length} and {b.Count} × {b.FirstOrDefault()?.Length}.");
+        }
+        var differences = a.Zip(b, (x, y) => x.Zip(y, (u, v) => u - v).ToArray()).ToArray();
+        return Norm(Mean(differences)) / Math.Sqrt(TotalVariance(differences) / differences.Length);
+    }
+
+    private static double Norm(double[] v) => Math.Sqrt(v.Sum(x => x * x));
+
+    private static void RequireRows(IReadOnlyList<double[]> estimates, int rows)
+    {
+        if (estimates.Count < rows)
+        {
+            throw new ArgumentException($"need at least {rows} estimates, got {estimates.Count}.", nameof(estimates));
+        }
     }
 }
