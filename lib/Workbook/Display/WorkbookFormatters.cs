@@ -3,14 +3,15 @@ using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Workbook.Charts;
 using Workbook.Exercises;
-using Workbook.Notebooks;
 using Tensor = TorchSharp.torch.Tensor;
 
 namespace Workbook.Display;
 
 /// <summary>
-/// Registers how the workbook's values look in a notebook, with the formatter registry that
-/// Polyglot Notebooks and the workbook's engine both consult (Microsoft.DotNet.Interactive.Formatting).
+/// Registers how the workbook's values look in a notebook (charts, tensors, data frames, exercise checks), with the
+/// formatter registry that Polyglot Notebooks and the workbook's engine both consult (Microsoft.DotNet.Interactive.Formatting).
+/// The notebook session's own values (metrics, the session line) are registered by <c>Notebooks.NotebookFormatters</c>,
+/// which builds on this: core display code knows nothing of the session.
 /// </summary>
 public static class WorkbookFormatters
 {
@@ -37,19 +38,6 @@ public static class WorkbookFormatters
 
     private static void RegisterAll()
     {
-        Formatter.Register<Metric>((metric, writer) => writer.Write(MetricsHtml(new[] { metric })), HtmlFormatter.MimeType);
-        Formatter.Register<MetricTable>((table, writer) => writer.Write(MetricTableHtml(table)), HtmlFormatter.MimeType);
-        Formatter.Register<MetricTable>((table, writer) => writer.Write(table.ToBundleJson()), MetricTable.BundleMimeType);
-        Formatter.Register<Metric>((metric, writer) => writer.Write(metric.ToString()), PlainTextFormatter.MimeType);
-        Formatter.Register<MetricTable>((table, writer) => writer.Write(table.ToString()), PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(Metric), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(MetricTable), HtmlFormatter.MimeType, PlainTextFormatter.MimeType, MetricTable.BundleMimeType);
-
-        // The first cell's output: one line saying the notebook is ready.
-        Formatter.Register<NotebookSession>((session, writer) => writer.Write($"<div class=\"workbook-session\"><code>{Html(session.ToString())}</code></div>"), HtmlFormatter.MimeType);
-        Formatter.Register<NotebookSession>((session, writer) => writer.Write(session.ToString()), PlainTextFormatter.MimeType);
-        Formatter.SetPreferredMimeTypesFor(typeof(NotebookSession), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
-
         // Charts: an interactive plotly.js chart, self-contained (plotly.js inline, no network).
         Formatter.Register<Figure>((figure, writer) => writer.Write(ChartHtml.NotebookFragment(figure)), HtmlFormatter.MimeType);
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
@@ -87,18 +75,5 @@ public static class WorkbookFormatters
                $"<div style=\"font-family:monospace;white-space:pre-wrap\">{Html(result.Message)}</div></div>";
     }
 
-    // A summary's table also embeds the bundle, for front ends that keep only text/html and text/plain.
-    private static string MetricTableHtml(MetricTable table) =>
-        MetricsHtml(table.Metrics) + (table.IsSummary
-            ? $"<script type=\"{MetricTable.BundleMimeType}\" class=\"workbook-metrics-bundle\">{table.ToBundleJson().Replace("</", "<\\/", StringComparison.Ordinal)}</script>"
-            : "");
-
-    private static string MetricsHtml(IEnumerable<Metric> metrics)
-    {
-        var rows = string.Concat(metrics.Select(m =>
-            $"<tr><td><code>{Html(m.Name)}</code></td><td style=\"text-align:right\">{m.Value.ToString("G6", CultureInfo.InvariantCulture)}</td><td>{Html(m.Description ?? "")}</td></tr>"));
-        return $"<table class=\"workbook-metrics\"><thead><tr><th>metric</th><th>value</th><th>what</th></tr></thead><tbody>{rows}</tbody></table>";
-    }
-
-    private static string Html(string text) => System.Net.WebUtility.HtmlEncode(text);
+    internal static string Html(string text) => System.Net.WebUtility.HtmlEncode(text);
 }

@@ -20,7 +20,7 @@ public static class Notebook
     /// </summary>
     public static NotebookSession Start(int seed = 0)
     {
-        WorkbookFormatters.Register();
+        NotebookFormatters.Register();
         Charts.ChartHtml.ResetSession();
         Metrics.Clear();
         Seeds.Set(seed);

@@ -52,7 +52,7 @@ public sealed class MetricsTests
             Assert.Equal(1.0 / 3.0, bundle["metrics"]!["accuracy"]!.GetValue<double>()); // the last value, bit for bit
             Assert.Equal("NaN", bundle["metrics"]!["loss"]!.GetValue<string>());
 
-            Display.WorkbookFormatters.Register();
+            Notebooks.NotebookFormatters.Register();
             var html = Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(summary, "text/html");
             Assert.Contains($"<script type=\"{MetricTable.BundleMimeType}\"", html);
             Assert.Contains(MetricTable.BundleMimeType,
