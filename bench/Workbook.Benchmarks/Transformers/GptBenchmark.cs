@@ -60,7 +60,7 @@ public static class GptBenchmark
     {
         manual_seed(0);
         var model = new Gpt(config);
-        var trainingConfig = new GptTrainingConfig(Steps: steps, BatchSize: batch, WarmupSteps: 1);
+        var trainingConfig = new GptTrainerConfig(Steps: steps, BatchSize: batch, WarmupSteps: 1);
         using var optimizer = GptTrainer.CreateOptimizer(model, trainingConfig);
         using var data = randint(0, config.VocabularySize, new long[] { 200_000 });
         using var generator = new Generator(0);

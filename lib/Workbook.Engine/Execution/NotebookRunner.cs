@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -260,214 +258,162 @@ public static class NotebookRunner
         return Path.GetFullPath(candidate);
     }
 
+    /// <summary>
+    /// Runs the request in a worker process and turns its events into <paramref name="result"/>'s cells, metrics and
+    /// failures, enforcing the notebook's and each cell's time limit. Returns the injected parameters cell's source.
+    /// </summary>
     private static async Task<string?> ExecuteAsync(JsonObject request, NotebookRunResult result, RunOptions options, int codeCellCount, CancellationToken cancellation)
     {
-        var path = result.NotebookPath;
-        var worker = LocateWorker(options.WorkerAssembly);
-        var start = new ProcessStartInfo(DotnetHost.Path)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-            StandardInputEncoding = new UTF8Encoding(false),
-            WorkingDirectory = Path.GetDirectoryName(path)!,
-        };
-        start.ArgumentList.Add(worker);
-        start.ArgumentList.Add("worker");
-        DotnetHost.CleanEnvironment(start);
-        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
-
         var clock = Stopwatch.StartNew();
-        var messages = Channel.CreateUnbounded<(JsonObject? Message, string? Raw, string Stream)>();
-        using var process = new Process { StartInfo = start };
-        process.Start();
-        var stderrTail = new StringBuilder();
-        var readStdout = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                var marker = line.IndexOf(NotebookWorker.Marker, StringComparison.Ordinal);
-                if (marker < 0)
-                {
-                    if (line.Length > 0)
-                    {
-                        messages.Writer.TryWrite((null, line + "\n", "stdout"));
-                    }
-                    continue;
-                }
-                if (marker > 0)
-                {
-                    messages.Writer.TryWrite((null, line[..marker], "stdout"));
-                }
-                JsonObject? json = null;
-                try
-                {
-                    json = JsonNode.Parse(line[(marker + NotebookWorker.Marker.Length)..]) as JsonObject;
-                }
-                catch (JsonException)
-                {
-                    // not a protocol line after all: native output that happened to contain the marker
-                }
-                messages.Writer.TryWrite(json is null ? (null, line[marker..] + "\n", "stdout") : (json, null, "stdout"));
-            }
-        });
-        var readStderr = Task.Run(async () =>
-        {
-            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                lock (stderrTail)
-                {
-                    stderrTail.AppendLine(line);
-                    if (stderrTail.Length > 8000)
-                    {
-                        stderrTail.Remove(0, stderrTail.Length - 8000);
-                    }
-                }
-                messages.Writer.TryWrite((null, line + "\n", "stderr"));
-            }
-        });
-        _ = Task.WhenAll(readStdout, readStderr).ContinueWith(_ => messages.Writer.TryComplete(), TaskScheduler.Default);
-
-        await process.StandardInput.WriteLineAsync(request.ToJsonString(NotebookWorker.ProtocolOptions)).ConfigureAwait(false);
-        await process.StandardInput.FlushAsync(cancellation).ConfigureAwait(false);
-        process.StandardInput.Close();
-
-        CellRun? current = null;
-        var currentStarted = TimeSpan.Zero;
-        var position = 0;
-        string? injectedSource = null;
-        var finished = false;
+        using var worker = await WorkerProcess.StartAsync(result.NotebookPath, options, request, cancellation).ConfigureAwait(false);
+        var run = new WorkerEvents(result, options, codeCellCount, clock);
         try
         {
-            while (true)
+            while (!run.Finished)
             {
-                var now = clock.Elapsed;
-                TimeSpan? wait = null;
-                string? limitMessage = null;
-                if (options.NotebookTimeout is { } notebookLimit)
-                {
-                    wait = notebookLimit - now;
-                    limitMessage = $"the notebook exceeded its limit of {Seconds(notebookLimit)} s" + (current is null ? " (before its first cell started)" : $" during {ScriptSession.CellName(current.Number, current.Injected)}");
-                }
-                if (current is not null && options.CellTimeout is { } cellLimit && (wait is null || cellLimit - (now - currentStarted) < wait))
-                {
-                    wait = cellLimit - (now - currentStarted);
-                    limitMessage = $"{ScriptSession.CellName(current.Number, current.Injected)} exceeded its limit of {Seconds(cellLimit)} s";
-                }
+                var (wait, limitMessage) = run.TimeLeft();
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 if (wait is { } w)
                 {
                     timeout.CancelAfter(w > TimeSpan.Zero ? w : TimeSpan.Zero);
                 }
-                (JsonObject? Message, string? Raw, string Stream) item;
+                WorkerProcess.Message? message;
                 try
                 {
-                    if (!await messages.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-                    item = await messages.Reader.ReadAsync(timeout.Token).ConfigureAwait(false);
+                    message = await worker.ReadAsync(timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
                 {
-                    Kill(process);
-                    result.TimedOut = true;
-                    var message = $"{path}: {limitMessage}; later cells were not run";
-                    if (current is not null)
-                    {
-                        current.Outputs.Add(ErrorOutput("TimeoutError", message));
-                        result.Cells.Add(current with { Seconds = (clock.Elapsed - currentStarted).TotalSeconds, Succeeded = false });
-                        options.Progress?.Invoke(new RunProgress(path, current.Number, current.Injected, position, codeCellCount, (clock.Elapsed - currentStarted).TotalSeconds, false));
-                    }
-                    result.Failures.Add(new RunFailure(current?.Number, null, message));
-                    current = null;
-                    finished = true;
+                    worker.Kill();
+                    run.TimedOut(limitMessage!);
                     break;
                 }
-
-                if (item.Message is null)
+                if (message is not { } m)
                 {
-                    if (current is not null && item.Raw is not null)
-                    {
-                        current.Outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = item.Stream, ["text"] = item.Raw });
-                    }
-                    continue;
+                    break;                                       // both streams ended: the worker is gone
                 }
-                var msg = item.Message;
-                switch (msg["event"]?.GetValue<string>())
-                {
-                    case "cell_start":
-                        position++;
-                        current = new CellRun(msg["number"]!.GetValue<int>(), msg["injected"]?.GetValue<bool>() ?? false, 0, true, new JsonArray());
-                        currentStarted = clock.Elapsed;
-                        options.Progress?.Invoke(new RunProgress(path, current.Number, current.Injected, position, codeCellCount, null, null));
-                        break;
-                    case "injected_source":
-                        injectedSource = msg["source"]!.GetValue<string>();
-                        break;
-                    case "output":
-                        current?.Outputs.Add(msg["output"]!.DeepClone());
-                        break;
-                    case "metric":
-                        result.MetricReports.Add((msg["name"]!.GetValue<string>(), ReadDouble(msg["value"])));
-                        break;
-                    case "cell_end":
-                        if (current is not null)
-                        {
-                            var ok = msg["ok"]!.GetValue<bool>();
-                            var seconds = msg["seconds"]!.GetValue<double>();
-                            var done = current with { Seconds = seconds, Succeeded = ok, Nuget = msg["nuget"] is JsonObject nuget ? (JsonObject)nuget.DeepClone() : null };
-                            result.Cells.Add(done);
-                            options.Progress?.Invoke(new RunProgress(path, done.Number, done.Injected, position, codeCellCount, seconds, ok));
-                            if (!ok)
-                            {
-                                result.Failures.Add(new RunFailure(done.Number, msg["line"]?.GetValue<int?>(), msg["message"]?.GetValue<string>() ?? $"{path}: cell {done.Number} failed"));
-                            }
-                            current = null;
-                        }
-                        break;
-                    case "fatal":
-                        result.Failures.Add(new RunFailure(current?.Number, null, $"{path}: the worker failed: {msg["message"]?.GetValue<string>()}"));
-                        break;
-                    case "done":
-                        finished = true;
-                        break;
-                }
-                if (finished)
-                {
-                    break;
-                }
+                run.Handle(m);
             }
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                if (!process.WaitForExit(finished ? 10_000 : 0))
-                {
-                    Kill(process);
-                }
-            }
+            worker.Stop(run.Finished);
             result.Seconds = clock.Elapsed.TotalSeconds;
         }
 
-        if (!finished)
+        if (!run.Finished)
         {
-            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            string tail;
-            lock (stderrTail)
+            await worker.WaitForExitAsync().ConfigureAwait(false);
+            run.Crashed(worker.ExitCode, worker.StderrTail);
+        }
+        return run.InjectedSource;
+    }
+
+    /// <summary>The state of one run as the worker's events arrive: the cell in progress, progress reports, time limits.</summary>
+    private sealed class WorkerEvents(NotebookRunResult result, RunOptions options, int codeCellCount, Stopwatch clock)
+    {
+        private readonly string path = result.NotebookPath;
+        private CellRun? current;
+        private TimeSpan currentStarted;
+        private int position;
+
+        /// <summary>The run ended: "done" arrived, or a limit stopped it.</summary>
+        public bool Finished { get; private set; }
+
+        /// <summary>The injected parameters cell's source, when the worker sent one.</summary>
+        public string? InjectedSource { get; private set; }
+
+        /// <summary>How long to wait for the next event, and what to say if the wait runs out (null: no limit).</summary>
+        public (TimeSpan? Wait, string? Message) TimeLeft()
+        {
+            var now = clock.Elapsed;
+            TimeSpan? wait = null;
+            string? message = null;
+            if (options.NotebookTimeout is { } notebookLimit)
             {
-                tail = stderrTail.ToString().Trim();
+                wait = notebookLimit - now;
+                message = $"the notebook exceeded its limit of {Seconds(notebookLimit)} s" + (current is null ? " (before its first cell started)" : $" during {ScriptSession.CellName(current.Number, current.Injected)}");
             }
-            var message = $"{path}: the worker process ended unexpectedly (exit code {process.ExitCode})" +
+            if (current is not null && options.CellTimeout is { } cellLimit && (wait is null || cellLimit - (now - currentStarted) < wait))
+            {
+                wait = cellLimit - (now - currentStarted);
+                message = $"{ScriptSession.CellName(current.Number, current.Injected)} exceeded its limit of {Seconds(cellLimit)} s";
+            }
+            return (wait, message);
+        }
+
+        /// <summary>Applies one message of the worker: raw text goes to the current cell's outputs, events update the run.</summary>
+        public void Handle(WorkerProcess.Message message)
+        {
+            if (message.Event is not { } e)
+            {
+                if (current is not null && message.Raw is not null)
+                {
+                    current.Outputs.Add(new JsonObject { ["output_type"] = "stream", ["name"] = message.Stream, ["text"] = message.Raw });
+                }
+                return;
+            }
+            switch (e["event"]?.GetValue<string>())
+            {
+                case "cell_start":
+                    position++;
+                    current = new CellRun(e["number"]!.GetValue<int>(), e["injected"]?.GetValue<bool>() ?? false, 0, true, new JsonArray());
+                    currentStarted = clock.Elapsed;
+                    options.Progress?.Invoke(new RunProgress(path, current.Number, current.Injected, position, codeCellCount, null, null));
+                    break;
+                case "injected_source":
+                    InjectedSource = e["source"]!.GetValue<string>();
+                    break;
+                case "output":
+                    current?.Outputs.Add(e["output"]!.DeepClone());
+                    break;
+                case "metric":
+                    result.MetricReports.Add((e["name"]!.GetValue<string>(), ReadDouble(e["value"])));
+                    break;
+                case "cell_end" when current is not null:
+                    var ok = e["ok"]!.GetValue<bool>();
+                    var seconds = e["seconds"]!.GetValue<double>();
+                    var done = current with { Seconds = seconds, Succeeded = ok, Nuget = e["nuget"] is JsonObject nuget ? (JsonObject)nuget.DeepClone() : null };
+                    result.Cells.Add(done);
+                    options.Progress?.Invoke(new RunProgress(path, done.Number, done.Injected, position, codeCellCount, seconds, ok));
+                    if (!ok)
+                    {
+                        result.Failures.Add(new RunFailure(done.Number, e["line"]?.GetValue<int?>(), e["message"]?.GetValue<string>() ?? $"{path}: cell {done.Number} failed"));
+                    }
+                    current = null;
+                    break;
+                case "fatal":
+                    result.Failures.Add(new RunFailure(current?.Number, null, $"{path}: the worker failed: {e["message"]?.GetValue<string>()}"));
+                    break;
+                case "done":
+                    Finished = true;
+                    break;
+            }
+        }
+
+        /// <summary>A time limit ran out: the cell in progress fails with a TimeoutError; later cells never ran.</summary>
+        public void TimedOut(string limitMessage)
+        {
+            result.TimedOut = true;
+            var message = $"{path}: {limitMessage}; later cells were not run";
+            if (current is not null)
+            {
+                var seconds = (clock.Elapsed - currentStarted).TotalSeconds;
+                current.Outputs.Add(ErrorOutput("TimeoutError", message));
+                result.Cells.Add(current with { Seconds = seconds, Succeeded = false });
+                options.Progress?.Invoke(new RunProgress(path, current.Number, current.Injected, position, codeCellCount, seconds, false));
+            }
+            result.Failures.Add(new RunFailure(current?.Number, null, message));
+            current = null;
+            Finished = true;
+        }
+
+        /// <summary>The worker ended without "done": the failure names the cell it was in and the end of its stderr.</summary>
+        public void Crashed(int exitCode, string stderrTail)
+        {
+            var message = $"{path}: the worker process ended unexpectedly (exit code {exitCode})" +
                           (current is null ? "" : $" during {ScriptSession.CellName(current.Number, current.Injected)}") +
-                          (tail.Length > 0 ? $": {tail}" : "");
+                          (stderrTail.Length > 0 ? $": {stderrTail}" : "");
             if (current is not null)
             {
                 current.Outputs.Add(ErrorOutput("WorkerCrashed", message));
@@ -475,7 +421,6 @@ public static class NotebookRunner
             }
             result.Failures.Add(new RunFailure(current?.Number, null, message));
         }
-        return injectedSource;
     }
 
     private static JsonObject BuildExecuted(NotebookDocument document, NotebookRunResult result, NotebookCell? parametersCell, string? injectedSource, RunOptions options)
@@ -655,17 +600,4 @@ public static class NotebookRunner
     };
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-            // already gone
-        }
-    }
 }

@@ -24,7 +24,4 @@ public static class Seeds
         random = new Random(seed);
         TorchSharp.torch.manual_seed(seed);
     }
-
-    /// <summary>A new generator derived from the current seed and <paramref name="stream"/>, for independent streams.</summary>
-    public static Random Derive(int stream) => new(unchecked(Current * 1_000_003 + stream));
 }

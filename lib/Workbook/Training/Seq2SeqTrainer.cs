@@ -13,7 +13,7 @@ namespace Workbook.Training;
 /// <param name="Schedule">probability of feeding the ground truth; null = teacher forcing.</param>
 /// <param name="Seed">seed of the mini-batch order and of the scheduled-sampling coin flips.</param>
 /// <param name="EvaluateEvery">call the evaluation given to <see cref="Seq2SeqTrainer.Train"/> every this many steps (and after the last); 0 = never.</param>
-public sealed record Seq2SeqTraining(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null,
+public sealed record Seq2SeqTrainerConfig(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null,
     int Seed = 0, int EvaluateEvery = 0);
 
 /// <summary>One periodic evaluation during training.</summary>
@@ -38,9 +38,9 @@ public static class Seq2SeqTrainer
 {
     /// <summary>
     /// Adam on mini-batches drawn at random from <paramref name="train"/>, clipping, scheduled sampling; every
-    /// <see cref="Seq2SeqTraining.EvaluateEvery"/> steps, <paramref name="evaluate"/> is called in eval mode (its time is not counted).
+    /// <see cref="Seq2SeqTrainerConfig.EvaluateEvery"/> steps, <paramref name="evaluate"/> is called in eval mode (its time is not counted).
     /// </summary>
-    public static Seq2SeqHistory Train<TModel>(TModel model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTraining options,
+    public static Seq2SeqHistory Train<TModel>(TModel model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTrainerConfig options,
         Func<TModel, double>? evaluate = null)
         where TModel : nn.Module, ISequenceToSequence
     {

@@ -9,7 +9,10 @@ public enum NormPlacement
     /// <summary>x + Sublayer(LayerNorm(x)): GPT-2 and most modern models; trains without warm-up tricks.</summary>
     PreNorm,
 
-    /// <summary>LayerNorm(x + Sublayer(x)): the original transformer, as the notes describe it.</summary>
+    /// <summary>
+    /// LayerNorm(x + Sublayer(x)): the original transformer (Vaswani et al., 2017). Notes §6.7.3.1 can be read as
+    /// x + LayerNorm(Sublayer(x)); that is not what this computes (notebook 12 says which and why).
+    /// </summary>
     PostNorm,
 }
 
@@ -17,20 +20,26 @@ public enum NormPlacement
 /// How a block is wired: where layer norm sits, and whether layer norm and the residual
 /// connections are there at all (the ablations of notebook 12).
 /// </summary>
-public sealed record BlockOptions(NormPlacement Norm = NormPlacement.PreNorm, bool UseLayerNorm = true, bool UseResidual = true,
+/// <param name="Norm">pre-norm x + F(LN(x)) or post-norm LN(x + F(x)).</param>
+/// <param name="UseLayerNorm">false drops every layer norm of the block (ablation).</param>
+/// <param name="UseResidual">false drops both residual connections (ablation).</param>
+/// <param name="Activation">the feed-forward layer's non-linearity.</param>
+/// <param name="FeedForwardMultiplier">the feed-forward layer's hidden width as a multiple of the model width (4 in the original).</param>
+/// <param name="FusedLayerNorm">true uses TorchSharp's fused layer_norm; false the written-out mean/variance formula (the same numbers up to rounding).</param>
+public sealed record BlockConfig(NormPlacement Norm = NormPlacement.PreNorm, bool UseLayerNorm = true, bool UseResidual = true,
     Activation Activation = Activation.Relu, int FeedForwardMultiplier = 4, bool FusedLayerNorm = true);
 
 /// <summary>
-/// One "add and norm" step around a sublayer, wired as <see cref="BlockOptions"/> says: the one implementation of the
+/// One "add and norm" step around a sublayer, wired as <see cref="BlockConfig"/> says: the one implementation of the
 /// residual-and-norm idea, used by the encoder and decoder blocks and (pre-norm) by <see cref="GptBlock"/>.
 /// </summary>
 internal static class AddAndNorm
 {
     /// <summary>The pre-norm path that GPT blocks use.</summary>
-    public static readonly BlockOptions PreNorm = new(NormPlacement.PreNorm);
+    public static readonly BlockConfig PreNorm = new(NormPlacement.PreNorm);
 
     /// <summary><paramref name="x"/> [..., width] through <paramref name="sublayer"/> with <paramref name="norm"/> placed as <paramref name="options"/> says.</summary>
-    public static Tensor Apply(Tensor x, LayerNorm norm, BlockOptions options, Func<Tensor, Tensor> sublayer)
+    public static Tensor Apply(Tensor x, LayerNorm norm, BlockConfig options, Func<Tensor, Tensor> sublayer)
     {
         if (options.Norm == NormPlacement.PreNorm)
         {
@@ -52,16 +61,16 @@ internal static class AddAndNorm
 /// </summary>
 public sealed class EncoderBlock : nn.Module<Tensor, Tensor?, Tensor>
 {
-    private readonly BlockOptions options;
+    private readonly BlockConfig options;
     private readonly TransformerAttention attention;
     private readonly LayerNorm norm1;
     private readonly FeedForward feedForward;
     private readonly LayerNorm norm2;
 
     /// <summary>An encoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
-    public EncoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(EncoderBlock))
+    public EncoderBlock(long width, long heads, double dropout = 0.0, BlockConfig? options = null) : base(nameof(EncoderBlock))
     {
-        this.options = options ?? new BlockOptions();
+        this.options = options ?? new BlockConfig();
         attention = new TransformerAttention(width, heads, dropout);
         norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
         feedForward = new FeedForward(width, this.options.FeedForwardMultiplier * width, dropout, this.options.Activation);
@@ -98,7 +107,7 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor?, Tensor>
 /// </summary>
 public sealed class DecoderBlock : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
-    private readonly BlockOptions options;
+    private readonly BlockConfig options;
     private readonly TransformerAttention selfAttention;
     private readonly LayerNorm norm1;
     private readonly TransformerAttention crossAttention;
@@ -107,9 +116,9 @@ public sealed class DecoderBlock : nn.Module<Tensor, Tensor, Tensor?, Tensor>
     private readonly LayerNorm norm3;
 
     /// <summary>A decoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
-    public DecoderBlock(long width, long heads, double dropout = 0.0, BlockOptions? options = null) : base(nameof(DecoderBlock))
+    public DecoderBlock(long width, long heads, double dropout = 0.0, BlockConfig? options = null) : base(nameof(DecoderBlock))
     {
-        this.options = options ?? new BlockOptions();
+        this.options = options ?? new BlockConfig();
         selfAttention = new TransformerAttention(width, heads, dropout);
         norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
         crossAttention = new TransformerAttention(width, heads, dropout);

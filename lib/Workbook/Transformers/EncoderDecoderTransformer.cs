@@ -17,8 +17,8 @@ namespace Workbook.Transformers;
 /// <param name="Dropout">dropout while training.</param>
 /// <param name="Block">norm placement, whether layer norm and residuals are used, activation.</param>
 /// <param name="PaddingToken">the id used to pad sources and targets (masked as keys, ignored in the loss).</param>
-public sealed record TransformerConfig(int SourceVocabulary, int TargetVocabulary, int MaxLength = 32, int Layers = 2, int Heads = 4,
-    int Width = 64, double Dropout = 0.0, BlockOptions? Block = null, int PaddingToken = 0);
+public sealed record EncoderDecoderConfig(int SourceVocabulary, int TargetVocabulary, int MaxLength = 32, int Layers = 2, int Heads = 4,
+    int Width = 64, double Dropout = 0.0, BlockConfig? Block = null, int PaddingToken = 0);
 
 /// <summary>
 /// The encoder-decoder transformer (Notes §6.7.3): source tokens are embedded, sinusoidal
@@ -30,8 +30,8 @@ public sealed record TransformerConfig(int SourceVocabulary, int TargetVocabular
 /// </summary>
 public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor>, ISequenceToSequence
 {
-    private readonly TransformerConfig config;
-    private readonly BlockOptions options;
+    private readonly EncoderDecoderConfig config;
+    private readonly BlockConfig options;
 
     private readonly Embedding sourceEmbedding;
     private readonly Embedding targetEmbedding;
@@ -43,10 +43,10 @@ public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor
     private readonly Tensor positions;
 
     /// <summary>Builds the model of <paramref name="config"/>.</summary>
-    public EncoderDecoderTransformer(TransformerConfig config) : base(nameof(EncoderDecoderTransformer))
+    public EncoderDecoderTransformer(EncoderDecoderConfig config) : base(nameof(EncoderDecoderTransformer))
     {
         this.config = config;
-        options = config.Block ?? new BlockOptions();
+        options = config.Block ?? new BlockConfig();
         sourceEmbedding = nn.Embedding(config.SourceVocabulary, config.Width);
         targetEmbedding = nn.Embedding(config.TargetVocabulary, config.Width);
         encoder = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new EncoderBlock(config.Width, config.Heads, config.Dropout, options)).ToArray());
@@ -60,7 +60,7 @@ public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor
     }
 
     /// <summary>The configuration.</summary>
-    public TransformerConfig Config => config;
+    public EncoderDecoderConfig Config => config;
 
     private bool FinalNorm => options.Norm == NormPlacement.PreNorm && options.UseLayerNorm;
 

@@ -23,7 +23,7 @@ namespace Workbook.Transformers;
 /// <param name="EvalBatches">batches of <see cref="BatchSize"/> random windows per evaluation (the same windows every time).</param>
 /// <param name="Seed">seeds the batch order (model initialisation is seeded by whoever builds the model).</param>
 /// <param name="Log">print a line per evaluation to the console.</param>
-public sealed record GptTrainingConfig(int Steps = 1000, int BatchSize = 12, double LearningRate = 1e-3, double MinLearningRate = 1e-4,
+public sealed record GptTrainerConfig(int Steps = 1000, int BatchSize = 12, double LearningRate = 1e-3, double MinLearningRate = 1e-4,
     int WarmupSteps = 100, double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.99, double GradientClip = 1.0,
     int EvalInterval = 100, int EvalBatches = 8, int Seed = 0, bool Log = true)
 {
@@ -96,7 +96,7 @@ public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
 public static class GptTrainer
 {
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="objective"/> (default: next token) and returns its history.</summary>
-    public static TrainingHistory Train(LanguageModel model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainingConfig config,
+    public static TrainingHistory Train(LanguageModel model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainerConfig config,
         ITrainingObjective? objective = null)
     {
         objective ??= CausalLanguageModeling.Instance;
@@ -200,7 +200,7 @@ public static class GptTrainer
     /// AdamW with two groups by module type and role (nanoGPT's configure_optimizers): the weights of Linear and
     /// Embedding modules decay; biases, layer-norm gains and shifts, and relative position biases do not.
     /// </summary>
-    public static AdamW CreateOptimizer(nn.Module model, GptTrainingConfig config)
+    public static AdamW CreateOptimizer(nn.Module model, GptTrainerConfig config)
     {
         var decayed = model.modules()
             .Where(m => m is Linear or Embedding)

@@ -94,7 +94,7 @@ public sealed class ExercisesAndAttentionTests
         var data = NumberWords.Generate(0, 400, 0, 100, 1, 3);
         var model = new Seq2Seq(new Seq2SeqConfig(NumberWords.SourceVocabulary.Count, NumberWords.TargetVocabulary.Count, 16, 48, CellKind.Gru));
         var history = Seq2SeqTrainer.Train(model, data.Train, NumberWords.SourceVocabulary, NumberWords.TargetVocabulary,
-            new Seq2SeqTraining(Steps: 300, BatchSize: 32, LearningRate: 1e-2, Seed: 0));
+            new Seq2SeqTrainerConfig(Steps: 300, BatchSize: 32, LearningRate: 1e-2, Seed: 0));
         Assert.True(history.Losses.TakeLast(20).Average() < 0.5 * history.Losses.Take(20).Average());
         var accuracy = Seq2SeqTrainer.GreedyAccuracy(model, data.Test, NumberWords.SourceVocabulary, NumberWords.TargetVocabulary);
         Assert.True(accuracy > 0.5, $"exact-match accuracy on held-out 1-3 digit numbers {accuracy:F2} <= 0.5");

@@ -65,7 +65,7 @@ public class BlockAgreementTests
         const int width = 16, heads = 4, hidden = 32;
         var reference = nn.TransformerEncoderLayer(width, heads, hidden, dropout: 0.0);
         reference.to(ScalarType.Float64).eval();
-        var ours = new EncoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
+        var ours = new EncoderBlock(width, heads, 0.0, new BlockConfig(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
         CopyAttention(ours.Attention, p, "self_attn", width);
@@ -98,7 +98,7 @@ public class BlockAgreementTests
         const int width = 16, heads = 2, hidden = 64;
         var reference = nn.TransformerDecoderLayer(width, heads, hidden, dropout: 0.0);
         reference.to(ScalarType.Float64).eval();
-        var ours = new DecoderBlock(width, heads, 0.0, new BlockOptions(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
+        var ours = new DecoderBlock(width, heads, 0.0, new BlockConfig(NormPlacement.PostNorm, Activation: Activation.Relu, FeedForwardMultiplier: hidden / width, FusedLayerNorm: false));
         ours.to(ScalarType.Float64).eval();
         var p = reference.named_parameters().ToDictionary(n => n.name, n => n.parameter);
         CopyAttention(ours.SelfAttention, p, "self_attn", width);

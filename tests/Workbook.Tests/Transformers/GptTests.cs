@@ -66,7 +66,7 @@ public class GptTests
         {
             // Train a few steps so the weights are not the initial ones.
             var data = Enumerable.Range(0, 500).Select(i => i * 7 % 30).ToArray();
-            GptTrainer.Train(model, data, data, new GptTrainingConfig(Steps: 5, BatchSize: 4, EvalInterval: 5, EvalBatches: 1, WarmupSteps: 1, Log: false));
+            GptTrainer.Train(model, data, data, new GptTrainerConfig(Steps: 5, BatchSize: 4, EvalInterval: 5, EvalBatches: 1, WarmupSteps: 1, Log: false));
             GptCheckpoint.Save(model, path);
             manual_seed(99);
             var loaded = GptCheckpoint.Load(config, path);
@@ -84,7 +84,7 @@ public class GptTests
     [Fact]
     public void LearningRateWarmsUpThenDecaysToTheMinimum()
     {
-        var config = new GptTrainingConfig(Steps: 100, LearningRate: 1e-3, MinLearningRate: 1e-4, WarmupSteps: 10);
+        var config = new GptTrainerConfig(Steps: 100, LearningRate: 1e-3, MinLearningRate: 1e-4, WarmupSteps: 10);
         Assert.Equal(1e-4, config.LearningRateAt(0), 12);
         Assert.Equal(1e-3, config.LearningRateAt(9), 12);
         Assert.Equal(1e-3, config.LearningRateAt(10), 12);
@@ -140,7 +140,7 @@ public class GptTests
         var tokenizer = new CharacterTokenizer(grammar.Alphabet);
         var model = new Gpt(new GptConfig(tokenizer.VocabularySize, ContextLength: 32, Layers: 2, Heads: 2, Width: 48));
         var history = GptTrainer.Train(model, tokenizer.Encode(train), tokenizer.Encode(valid),
-            new GptTrainingConfig(Steps: 250, BatchSize: 16, LearningRate: 3e-3, WarmupSteps: 20, EvalInterval: 250, EvalBatches: 4, Log: false));
+            new GptTrainerConfig(Steps: 250, BatchSize: 16, LearningRate: 3e-3, WarmupSteps: 20, EvalInterval: 250, EvalBatches: 4, Log: false));
         // Uniform guessing costs ln(vocabulary) ≈ 3.3 nats; the floor is the entropy rate (about 0.5).
         Assert.True(history.FinalValidLoss < 1.3, $"validation loss {history.FinalValidLoss}");
         Assert.True(history.FinalValidLoss > grammar.EntropyRate() - 0.05, $"validation loss {history.FinalValidLoss} below the entropy floor {grammar.EntropyRate()}");
@@ -205,7 +205,7 @@ public class GptReproducibilityTests
         {
             manual_seed(8);
             var model = new Gpt(Small() with { Dropout = 0.1 });
-            var history = GptTrainer.Train(model, data, data, new GptTrainingConfig(Steps: 20, BatchSize: 4, EvalInterval: 5, EvalBatches: 2, WarmupSteps: 5, Seed: 3, Log: false));
+            var history = GptTrainer.Train(model, data, data, new GptTrainerConfig(Steps: 20, BatchSize: 4, EvalInterval: 5, EvalBatches: 2, WarmupSteps: 5, Seed: 3, Log: false));
             return history.Points.SelectMany(p => new[] { p.TrainLoss, p.ValidLoss }).ToArray();
         }
         var first = Curve();

@@ -66,7 +66,7 @@ public class ObjectivesTests
     {
         manual_seed(1);
         // Tokens: 0 pad, 1 start, 2..9 digits. Target = the source reversed.
-        var model = new EncoderDecoderTransformer(new TransformerConfig(10, 10, MaxLength: 8, Layers: 1, Heads: 2, Width: 32));
+        var model = new EncoderDecoderTransformer(new EncoderDecoderConfig(10, 10, MaxLength: 8, Layers: 1, Heads: 2, Width: 32));
         using var optimizer = optim.Adam(model.parameters(), 3e-3);
         using var generator = new Generator(2);
         Tensor Source(long n) => randint(2, 10, new long[] { n, 6 }, generator: generator);

@@ -15,7 +15,7 @@ public class Seq2SeqTests
     private static Vocabulary Target => NumberWords.TargetVocabulary;
 
     private static EncoderDecoderTransformer NewTransformer(int layers = 1, int width = 32) =>
-        new(new TransformerConfig(Source.Count, Target.Count, MaxLength: 16, Layers: layers, Heads: 2, Width: width));
+        new(new EncoderDecoderConfig(Source.Count, Target.Count, MaxLength: 16, Layers: layers, Heads: 2, Width: width));
 
     [Fact]
     public void TransformerLearnsShortNumbersWithTheSharedTrainer()
@@ -26,7 +26,7 @@ public class Seq2SeqTests
         var model = NewTransformer();
         var calls = new List<int>();
         var history = Seq2SeqTrainer.Train(model, data.Train, Source, Target,
-            new Seq2SeqTraining(Steps: 250, BatchSize: 32, LearningRate: 3e-3, Seed: 0, EvaluateEvery: 100),
+            new Seq2SeqTrainerConfig(Steps: 250, BatchSize: 32, LearningRate: 3e-3, Seed: 0, EvaluateEvery: 100),
             m =>
             {
                 Assert.False(m.training);   // evaluations run in eval mode
