@@ -109,6 +109,15 @@ public abstract class LanguageModel : nn.Module<Tensor, Tensor>
     /// <summary>tokens [B, T] (int64, T ≤ context) → logits [B, T, vocabulary] at every position.</summary>
     public override Tensor forward(Tensor tokens) => Stack.call(tokens);
 
+    /// <summary>
+    /// The final hidden states [B, T, width] of <paramref name="tokens"/> [B, T], before the head: one vector per
+    /// position that depends on the whole visible context (the contextual features of ELMo and BERT, Notes §6.9).
+    /// </summary>
+    public Tensor Hidden(Tensor tokens) => Stack.Hidden(tokens);
+
+    /// <summary>The token embedding table [vocabulary, width]: one context-free vector per token (a static embedding).</summary>
+    public Tensor TokenEmbeddings => Stack.TokenEmbeddings;
+
     /// <summary>Mean cross-entropy (nats per token) of predicting <paramref name="targets"/> [B, T] from <paramref name="tokens"/> [B, T].</summary>
     public Tensor Loss(Tensor tokens, Tensor targets)
     {
@@ -165,6 +174,14 @@ internal sealed class TransformerStack : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor tokens)
     {
+        using var scope = NewDisposeScope();
+        var x = Hidden(tokens);                                                          // [B, T, d]
+        return nn.functional.linear(x, tokenEmbedding.weight!).MoveToOuterDisposeScope(); // tied head: [B, T, V]
+    }
+
+    /// <summary>The final hidden states [B, T, d]: embeddings, blocks, final norm, without the head.</summary>
+    public Tensor Hidden(Tensor tokens)
+    {
         if (tokens.dim() != 2 || tokens.shape[1] > config.ContextLength || tokens.shape[1] < 1)
         {
             throw new ArgumentException($"GPT input has shape {Shapes.Of(tokens)}: it must be [batch, time] with 1 ≤ time ≤ context {config.ContextLength}", nameof(tokens));
@@ -185,9 +202,11 @@ internal sealed class TransformerStack : nn.Module<Tensor, Tensor>
         {
             x = block.call(x);                                                           // [B, T, d]
         }
-        x = finalNorm.call(x);
-        return nn.functional.linear(x, tokenEmbedding.weight!).MoveToOuterDisposeScope(); // tied head: [B, T, V]
+        return finalNorm.call(x).MoveToOuterDisposeScope();                              // [B, T, d]
     }
+
+    /// <summary>The token embedding table [V, d] (also the tied head).</summary>
+    public Tensor TokenEmbeddings => tokenEmbedding.weight!;
 
     /// <summary>
     /// nanoGPT's _init_weights, by module type: every Linear and Embedding weight ~ N(0, 0.02), Linear biases 0, layer

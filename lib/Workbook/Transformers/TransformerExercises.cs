@@ -45,4 +45,28 @@ public static class TransformerExercises
         }).ToList();
         return Exercise.CheckTensors("layer norm", inputs => student(inputs[0], inputs[1], inputs[2]), Reference, cases, atol: 1e-8, rtol: 1e-6);
     }
+
+    /// <summary>
+    /// Mean pooling over the real tokens of a padded batch (notebook 15b): student(hidden [N, T, d], keep [N, T] bool)
+    /// → [N, d], the mean of hidden[n, t] over the t where keep[n, t] is true; a row with no real token gives zeros.
+    /// </summary>
+    public static ExerciseResult CheckMaskedMean(Func<Tensor, Tensor, Tensor> student)
+    {
+        static Tensor Reference(Tensor[] inputs)
+        {
+            var keep = inputs[1].to(ScalarType.Float64).unsqueeze(-1);                      // [N, T, 1]
+            var sums = (inputs[0] * keep).sum(1);                                              // [N, d]
+            var counts = keep.sum(1);                                                          // [N, 1]
+            return where(counts > 0, sums / counts.clamp_min(1), zeros_like(sums));
+        }
+        using var generator = new Generator(9);
+        Tensor Keep(bool[,] k) => tensor(k);
+        var cases = new List<Tensor[]>
+        {
+            new[] { randn(new long[] { 2, 4, 3 }, dtype: ScalarType.Float64, generator: generator), Keep(new[,] { { true, true, false, false }, { true, true, true, true } }) },
+            new[] { randn(new long[] { 3, 5, 8 }, dtype: ScalarType.Float64, generator: generator), Keep(new[,] { { true, false, false, false, false }, { true, true, true, false, false }, { false, false, false, false, false } }) },
+            new[] { randn(new long[] { 1, 6, 2 }, dtype: ScalarType.Float64, generator: generator), Keep(new[,] { { true, false, true, false, true, false } }) },
+        };
+        return Exercise.CheckTensors("masked mean", inputs => student(inputs[0], inputs[1]), Reference, cases, atol: 1e-10, rtol: 1e-8);
+    }
 }
