@@ -79,6 +79,9 @@ public sealed record ClaimResult(string Name, string Bound, double? Value, bool 
 /// </summary>
 public sealed class NotebookClaims
 {
+    /// <summary>The name of the claim that the run finished within <c>budget_seconds</c>.</summary>
+    public const string BudgetClaim = "budget_seconds";
+
     /// <summary>Wall-time budget when a notebook declares none.</summary>
     public const double DefaultBudgetSeconds = 90;
 
@@ -201,7 +204,7 @@ public sealed class NotebookClaims
         if (seconds is { } s)
         {
             var passed = s <= BudgetSeconds;
-            results.Add(new ClaimResult("budget_seconds", $"<= {Format(BudgetSeconds)}", s, passed,
+            results.Add(new ClaimResult(BudgetClaim, $"<= {Format(BudgetSeconds)}", s, passed,
                 passed
                     ? $"ran in {s:F1} s, within the budget of {Format(BudgetSeconds)} s"
                     : $"ran in {s:F1} s, over the budget of {Format(BudgetSeconds)} s (make the notebook faster or smaller)"));
