@@ -20,14 +20,14 @@ public sealed record Seq2SeqTrainerConfig(int Steps = 1000, int BatchSize = 64, 
 /// <param name="Step">optimizer steps done.</param>
 /// <param name="Seconds">training wall time up to this point (evaluations not counted).</param>
 /// <param name="Value">what the evaluation returned (for example the exact-match accuracy).</param>
-public sealed record Evaluation(int Step, double Seconds, double Value);
+public sealed record EvaluationPoint(int Step, double Seconds, double Value);
 
 /// <summary>Loss and truth-feeding probability at every training step, the training wall time, and the periodic evaluations.</summary>
 /// <param name="Losses">the mini-batch loss of every step.</param>
 /// <param name="TruthProbabilities">the probability of feeding the ground truth at every step.</param>
 /// <param name="Seconds">wall time of the training steps (evaluations not counted).</param>
 /// <param name="Evaluations">the periodic evaluations, in step order.</param>
-public sealed record Seq2SeqHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities, double Seconds, IReadOnlyList<Evaluation> Evaluations)
+public sealed record Seq2SeqHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities, double Seconds, IReadOnlyList<EvaluationPoint> Evaluations)
 {
     /// <summary>Mean loss over the last tenth of the steps.</summary>
     public double FinalLoss => Losses.Skip(Losses.Count - Math.Max(1, Losses.Count / 10)).Average();
@@ -57,7 +57,7 @@ public static class Seq2SeqTrainer
         using var optimizer = optim.Adam(model.parameters(), options.LearningRate);
         var losses = new List<double>(options.Steps);
         var probabilities = new List<double>(options.Steps);
-        var evaluations = new List<Evaluation>();
+        var evaluations = new List<EvaluationPoint>();
         var clock = new Stopwatch();
         model.train();
         for (var step = 0; step < options.Steps; step++)
@@ -81,7 +81,7 @@ public static class Seq2SeqTrainer
             if (evaluate is not null && options.EvaluateEvery > 0 && ((step + 1) % options.EvaluateEvery == 0 || step + 1 == options.Steps))
             {
                 model.eval();
-                evaluations.Add(new Evaluation(step + 1, clock.Elapsed.TotalSeconds, evaluate(model)));
+                evaluations.Add(new EvaluationPoint(step + 1, clock.Elapsed.TotalSeconds, evaluate(model)));
                 model.train();
             }
         }
