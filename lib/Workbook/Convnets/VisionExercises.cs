@@ -46,4 +46,24 @@ public static class VisionExercises
             .Select(s => new[] { rand(new[] { s.Item1, s.Item2, s.Item3, s.Item4 }, generator: generator) }).ToList();
         return Exercise.CheckTensors("Gram matrix", t => student(t[0]), t => InputOptimisation.Gram(t[0]), inputs);
     }
+
+    /// <summary>
+    /// The output side of a transposed convolution (Notes §5.2.3.1): the student's function gets (n, kernel, stride,
+    /// padding, output_padding) and returns the output side; the expected value is what TorchSharp's ConvTranspose2d
+    /// produces on zeros.
+    /// </summary>
+    public static ExerciseResult CheckTransposedOutputSize(Func<int, int, int, int, int, long> student)
+    {
+        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, long Expected)>();
+        foreach (var (n, k, s, p, op) in new[] { (8, 2, 2, 0, 0), (8, 3, 2, 1, 0), (8, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
+                     (7, 5, 3, 2, 2), (1, 3, 1, 0, 0), (6, 1, 3, 0, 1), (10, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
+        {
+            using var _ = no_grad();
+            using var layer = nn.ConvTranspose2d(1, 1, k, stride: s, padding: p, output_padding: op);
+            using var output = layer.call(zeros(16, 1, n, n));                       // [16, 1, out, out]
+            cases.Add(((n, k, s, p, op), output.shape[2]));
+        }
+        return Exercise.CheckValues("transposed convolution output size",
+            (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
+    }
 }

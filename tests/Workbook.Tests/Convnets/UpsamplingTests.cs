@@ -46,6 +46,13 @@ public sealed class UpsamplingTests
         Assert.Throws<ArgumentException>(() => Upsampling.TransposedOutputSize(8, 3, 2, 1, outputPadding: 2));
     }
 
+    [Fact]
+    public void TheTransposedSizeExerciseAcceptsTheFormulaAndRejectsOneWithoutOutputPadding()
+    {
+        Assert.True(VisionExercises.CheckTransposedOutputSize((n, k, s, p, op) => Upsampling.TransposedOutputSize(n, k, s, p, op)).Passed);
+        Assert.False(VisionExercises.CheckTransposedOutputSize((n, k, s, p, op) => Upsampling.TransposedOutputSize(n, k, s, p)).Passed);
+    }
+
     [Theory]
     [InlineData(1, 3, 3, 2, 1)]
     [InlineData(16, 3, 3, 2, 1)]
