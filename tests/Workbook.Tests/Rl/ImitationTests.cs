@@ -130,4 +130,40 @@ public sealed class ImitationTests
         Assert.Equal(Math.Log(p), d.LogProb(tensor(new[] { 0.3f }, new long[] { 1, 1 })).item<float>(), 5);
         Assert.Equal(-(p * Math.Log(p) + 3 * (1 - p) / 3 * Math.Log((1 - p) / 3)), d.Entropy().item<float>(), 5);
     }
+
+    [Fact]
+    public void TheMixtureAvoidsTheFailureTheSingleGaussianMakes()
+    {
+        var road = ImitationTask.FullyObserved("Road", () => new Road(), ScriptedExperts.Obstacle);
+        var data = ImitationRollouts.Run(road, learner: null, episodes: 40, seed: 0, parallel: 40).Labelled;
+        var fit = new BehaviouralCloningConfig(GradientSteps: 1500);
+        torch.manual_seed(0);
+        var gaussian = new GaussianPolicy(4, 1, initialLogStd: -1);
+        var mixture = new MixturePolicy(4, 1, components: 3);
+        double PassRate(Policy p) => ImitationRollouts.Run(road, p, episodes: 100, seed: 50_000, greedy: true, parallel: 100).Returns.Count(r => r == 100) / 100.0;
+        BehaviouralCloning.Fit(gaussian, data, discrete: false, fit);
+        BehaviouralCloning.Fit(mixture, data, discrete: false, fit);
+        var (gaussianPass, mixturePass) = (PassRate(gaussian), PassRate(mixture));
+        Assert.True(gaussianPass <= 0.1 && mixturePass >= 0.9, $"greedy episodes to the end: single Gaussian {gaussianPass}, mixture {mixturePass}");
+        using var _ = no_grad();
+        var decision = tensor(new[] { 0f, 0f, 0.85f, 1f }, new long[] { 1, 4 });
+        Assert.True(Math.Abs(((DiagonalGaussianDistribution)gaussian.call(decision)).Mean.item<float>()) < 0.2, "the Gaussian averages +1 and -1");
+    }
+
+    [Fact]
+    public void MixtureLogProbExerciseAcceptsTheLogSumExpAndRejectsAnUnweightedSum()
+    {
+        static Tensor Right(Tensor logits, Tensor means, Tensor logStd, Tensor a)
+        {
+            var z = (a.unsqueeze(-1) - means) / logStd.exp();
+            return (logits.log_softmax(-1) - 0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
+        }
+        static Tensor Unweighted(Tensor logits, Tensor means, Tensor logStd, Tensor a)
+        {
+            var z = (a.unsqueeze(-1) - means) / logStd.exp();
+            return (-0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
+        }
+        Assert.True(ImitationExercises.CheckMixtureLogProb(Right).Passed);
+        Assert.False(ImitationExercises.CheckMixtureLogProb(Unweighted).Passed);
+    }
 }

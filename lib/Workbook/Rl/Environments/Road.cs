@@ -12,7 +12,8 @@ namespace Workbook.Rl.Environments;
 /// Reward 1 per step on the road. The episode terminates when the car leaves the road (|y| &gt; 1) or hits the obstacle
 /// (|y| &lt; <see cref="ObstacleHalfWidth"/> while passing s = <see cref="ObstaclePosition"/>); it is truncated after
 /// <see cref="MaxEpisodeSteps"/> steps (100 by default: s reaches 10), so the return counts the steps survived.
-/// Observation: (y, ψ, d) with d = clamp(s_obstacle − s, −1, 1) the distance to the obstacle (1 when it is further).
+/// Observation: (y, ψ, d, c) with d = clamp(s_obstacle − s, −1, 1) the distance to the obstacle (1 when it is further)
+/// and c a proximity signal, 1 while 0 &lt; d &lt; <see cref="SwerveDistance"/> and 0 otherwise.
 /// </summary>
 public sealed class Road : IEnvironment<double[]>
 {
@@ -20,6 +21,8 @@ public sealed class Road : IEnvironment<double[]>
     public const double Dt = 0.1;
     public const double ObstaclePosition = 5.0;
     public const double ObstacleHalfWidth = 0.3;
+    /// <summary>The proximity signal is on while the obstacle is less than this far ahead (9 steps).</summary>
+    public const double SwerveDistance = 0.9;
     /// <summary>The start's lateral offset is drawn from U(−StartNoise, StartNoise); the heading starts at 0.</summary>
     public const double StartNoise = 0.01;
 
@@ -38,7 +41,7 @@ public sealed class Road : IEnvironment<double[]>
 
     public string Name => "Road";
     public int MaxEpisodeSteps { get; }
-    public BoxSpace ObservationSpace { get; } = new(new[] { -1.0, -Math.PI, -1 }, new[] { 1.0, Math.PI, 1 });
+    public BoxSpace ObservationSpace { get; } = new(new[] { -1.0, -Math.PI, -1, 0 }, new[] { 1.0, Math.PI, 1, 1 });
     public Space ActionSpace { get; } = new BoxSpace(new[] { -1.0 }, new[] { 1.0 });
 
     /// <summary>The state (y, ψ, s).</summary>
@@ -82,5 +85,9 @@ public sealed class Road : IEnvironment<double[]>
         return new StepResult(Observation(), terminated ? 0.0 : 1.0, terminated, truncated);
     }
 
-    private double[] Observation() => new[] { y, psi, Math.Clamp(ObstaclePosition - s, -1, 1) };
+    private double[] Observation()
+    {
+        var distance = ObstaclePosition - s;
+        return new[] { y, psi, Math.Clamp(distance, -1, 1), distance is > 0 and < SwerveDistance ? 1.0 : 0.0 };
+    }
 }

@@ -44,9 +44,9 @@ public static class ScriptedExperts
 
         public override double[] Act(double[] o)
         {
-            var distance = o[2];   // to the obstacle (1 when further), negative once passed
-            // Full lock for the last 9 steps before the obstacle (just enough to clear it), then steer back to the centre.
-            return new[] { distance is > 0 and < 0.9 ? side : Math.Clamp(-2 * o[1] - 1.5 * o[0], -1, 1) };
+            // Full lock while the proximity signal is on (the last 9 steps before the obstacle, just enough to clear it),
+            // otherwise steer to the centre line.
+            return new[] { o[3] > 0.5 ? side : Math.Clamp(-2 * o[1] - 1.5 * o[0], -1, 1) };
         }
     }
 

@@ -1,4 +1,6 @@
+using TorchSharp;
 using Workbook.Exercises;
+using static TorchSharp.torch;
 
 namespace Workbook.Rl.Imitation;
 
@@ -36,4 +38,24 @@ public static class ImitationExercises
         Func<IReadOnlyList<double[]>, int[], int, double[]> student, int[] keep, int stack) =>
         Plug.Custom<Func<IReadOnlyList<double[]>, double[]>>("history features",
             p => history => p.Call(() => student(history, keep, stack), () => ImitationTask.Stack(history, keep, stack)));
+
+    /// <summary>
+    /// The log-likelihood of one-dimensional actions under a mixture of Gaussians: student(logits [B, K], means [B, K],
+    /// log σ [B, K], actions [B]) → log Σ_k w_k N(a; μ_k, σ_k²), [B], with w = softmax(logits) (compared with
+    /// <see cref="GaussianMixtureDistribution.LogProb"/>, including actions far in a tail where the densities underflow).
+    /// </summary>
+    public static ExerciseResult CheckMixtureLogProb(Func<Tensor, Tensor, Tensor, Tensor, Tensor> student)
+    {
+        var generator = new Generator(161);
+        var cases = new List<Tensor[]>
+        {
+            new[] { tensor(new[] { 0f, 0f }, new long[] { 1, 2 }), tensor(new[] { -1f, 1f }, new long[] { 1, 2 }), zeros(1, 2), tensor(new[] { 0.5f }) },
+            new[] { randn(new long[] { 16, 3 }, generator: generator), randn(new long[] { 16, 3 }, generator: generator), randn(new long[] { 16, 3 }, generator: generator) * 0.5f, randn(new long[] { 16 }, generator: generator) },
+            new[] { randn(new long[] { 8, 5 }, generator: generator), randn(new long[] { 8, 5 }, generator: generator), full(new long[] { 8, 5 }, -3f), full(new long[] { 8 }, 4f) },
+        };
+        return Exercise.CheckTensors("mixture log-likelihood",
+            x => student(x[0], x[1], x[2], x[3]),
+            x => new GaussianMixtureDistribution(x[0], x[1].unsqueeze(-1), x[2].unsqueeze(-1)).LogProb(x[3].unsqueeze(-1)),
+            cases, atol: 1e-4, rtol: 1e-4);
+    }
 }
