@@ -136,6 +136,20 @@ public sealed class ModelBasedRlTests
     }
 
     [Fact]
+    public void TheModelTargetCheckAcceptsTheReferenceAndRejectsTheNextStateItselfAndAPluggedTargetIsTheOneFitted()
+    {
+        Assert.True(ModelBasedExercises.CheckModelTarget(TransitionBuffer.Target).Passed);
+        Assert.False(ModelBasedExercises.CheckModelTarget(t => t.NextObservation.Append(t.Reward).ToArray()).Passed);
+        Assert.False(ModelBasedExercises.CheckModelTarget(t => TransitionBuffer.Target(t)[..^1]).Passed);
+        var data = RandomPendulumData(1, 8);
+        var calls = 0;
+        var plugged = ModelBasedExercises.PlugModelTarget(t => { calls++; return TransitionBuffer.Target(t); });
+        new EnsembleDynamicsModel(3, 1, new EnsembleModelConfig(Epochs: 1)).Fit(data, plugged.Function);
+        Assert.Equal(data.Count, calls);
+        Assert.True(plugged.RanYours);
+    }
+
+    [Fact]
     public void CemMpcWithALearnedModelSwingsThePendulumUpWithinAThousandRealSteps()
     {
         IEnvironment<double[]> Make(int seed) => new Pendulum(200, seed);

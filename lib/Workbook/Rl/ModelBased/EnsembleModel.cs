@@ -78,12 +78,13 @@ public sealed class EnsembleDynamicsModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Fits every member by minibatch Adam on the MSE of standardised targets, from scratch on the whole buffer
-    /// (<see cref="EnsembleModelConfig.Epochs"/> passes); returns the mean training loss of each epoch.
+    /// (<see cref="EnsembleModelConfig.Epochs"/> passes); returns the mean training loss of each epoch. <paramref name="target"/>
+    /// builds each transition's target row (default <see cref="TransitionBuffer.Target"/>, (s' − s, r)).
     /// </summary>
-    public double[] Fit(TransitionBuffer data)
+    public double[] Fit(TransitionBuffer data, Func<Transition, double[]>? target = null)
     {
         using var scope = NewDisposeScope();
-        var (inputs, targets) = data.Tensors();                                            // [N, in], [N, obs + 1]
+        var (inputs, targets) = data.Tensors(target);                                          // [N, in], [N, obs + 1]
         SetNormalisation(inputs, targets);
         var x = (inputs - scale.InputMean) / scale.InputStd;                               // [N, in]
         var y = (targets - scale.TargetMean) / scale.TargetStd;                            // [N, obs + 1]

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Workbook.Rl.ModelBased;
 
-/// <summary>Checked exercises of the model-based notebooks (23, 23b).</summary>
+/// <summary>Checked exercises of the model-based notebooks (23: CEM, 23b: Dyna).</summary>
 public static class ModelBasedExercises
 {
     /// <summary>
@@ -33,4 +33,29 @@ public static class ModelBasedExercises
     /// </summary>
     public static Plugged<CemRefit> PlugCemRefit(CemRefit student) =>
         Plug.Custom<CemRefit>("CEM refit", p => (samples, returns, elites) => p.Call(() => student(samples, returns, elites), () => CemPlanner.Refit(samples, returns, elites)));
+
+    /// <summary>
+    /// The model's training target for one transition: student(transition) → (s' − s, r), obs + 1 numbers. Checked on
+    /// transitions of random Pendulum states and actions.
+    /// </summary>
+    public static ExerciseResult CheckModelTarget(Func<Transition, double[]> student)
+    {
+        var random = new Random(24);
+        var cases = Enumerable.Range(0, 8).Select(i =>
+        {
+            var observation = new[] { random.NextDouble() * 2 - 1, random.NextDouble() * 2 - 1, random.NextDouble() * 16 - 8 };
+            var next = observation.Select(v => v + random.NextDouble() - 0.5).ToArray();
+            var t = new Transition(observation, new[] { random.NextDouble() * 4 - 2 }, -random.NextDouble() * 10, next, 0);
+            return (t, TransitionBuffer.Target(t));
+        }).ToList();
+        return Exercise.CheckValues("model target", (Transition t) => student(t with { Observation = (double[])t.Observation.Clone(), NextObservation = (double[])t.NextObservation.Clone() }),
+            cases, (expected, got) => got is not null && got.Length == expected.Length && expected.Zip(got).All(p => Math.Abs(p.First - p.Second) <= 1e-12));
+    }
+
+    /// <summary>
+    /// The student's target function plugged into <see cref="EnsembleDynamicsModel.Fit"/>: every target row the ensemble
+    /// is fitted to comes from it; while it is the student edition's stub, the library's runs, and the plug says so.
+    /// </summary>
+    public static Plugged<Func<Transition, double[]>> PlugModelTarget(Func<Transition, double[]> student) =>
+        Plug.Custom<Func<Transition, double[]>>("model target", p => t => p.Call(() => student(t), () => TransitionBuffer.Target(t)));
 }

@@ -81,8 +81,10 @@ public static class Dyna
     /// <summary>
     /// Trains <paramref name="networks"/> (default: PPO's MLPs for the environment) on samples from an ensemble model that
     /// is refitted to the real data after every round; the real environment is only used to collect that data.
+    /// <paramref name="modelTargets"/> replaces the model's training targets (default (s' − s, r)).
     /// </summary>
-    public static ModelBasedResult Train(Func<int, IEnvironment<double[]>> make, DynaConfig config, ActorCritic? networks = null)
+    public static ModelBasedResult Train(Func<int, IEnvironment<double[]>> make, DynaConfig config, ActorCritic? networks = null,
+        Func<Transition, double[]>? modelTargets = null)
     {
         var clock = Stopwatch.StartNew();
         var environment = make(config.Seed);
@@ -103,7 +105,7 @@ public static class Dyna
             }
 
             // 2. Refit the model; 3. train the policy with PPO on model samples only.
-            model.Fit(data);
+            model.Fit(data, modelTargets);
             var imagined = new ModelEnvironment(model, environment.ObservationSpace, box, data.Observations(), ppo.Environments, config.ModelHorizon);
             Ppo.Train(imagined, ppo with { TotalSteps = config.ModelStepsPerIteration, Seed = config.Seed + round }, networks);
         }

@@ -49,11 +49,19 @@ public sealed class TransitionBuffer
         }
     }
 
-    /// <summary>Model inputs [N, obs + act] (s, a) and targets [N, obs + 1] (s' − s, r) of the stored transitions.</summary>
-    public (Tensor Inputs, Tensor Targets) Tensors()
+    /// <summary>What the model learns to predict from one transition: (s' − s, r), obs + 1 numbers.</summary>
+    public static double[] Target(Transition transition) =>
+        transition.NextObservation.Zip(transition.Observation, (n, o) => n - o).Append(transition.Reward).ToArray();
+
+    /// <summary>
+    /// Model inputs [N, obs + act] (s, a) and targets [N, obs + 1] of the stored transitions; <paramref name="target"/>
+    /// builds each target row (default <see cref="Target"/>; a student's can be plugged in).
+    /// </summary>
+    public (Tensor Inputs, Tensor Targets) Tensors(Func<Transition, double[]>? target = null)
     {
+        target ??= Target;
         var inputs = transitions.SelectMany(t => t.Observation.Concat(t.Action)).Select(v => (float)v).ToArray();
-        var targets = transitions.SelectMany(t => t.NextObservation.Zip(t.Observation, (n, o) => n - o).Append(t.Reward)).Select(v => (float)v).ToArray();
+        var targets = transitions.SelectMany(t => target(t)).Select(v => (float)v).ToArray();
         var o = transitions[0].Observation.Length;
         var a = transitions[0].Action.Length;
         return (tensor(inputs, new long[] { Count, o + a }), tensor(targets, new long[] { Count, o + 1 }));
