@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.Training;
 
 namespace Workbook.Convnets;
 
@@ -74,23 +75,15 @@ public static class LocaliserTrainer
     public static LocaliserRun Train(Localiser model, ShapeScene scene, LocaliserTrainerConfig config)
     {
         var optimizer = optim.Adam(model.parameters(), config.LearningRate);
-        var order = new Random(config.Seed);
+        var minibatches = new MinibatchCycle((int)scene.Count, config.BatchSize, new Random(config.Seed));
         var classLosses = new List<double>();
         var boxLosses = new List<double>();
-        var permutation = Array.Empty<long>();
-        var position = 0;
         var side = (double)scene.Size;
         model.train();
         for (var step = 0; step < config.Steps; step++)
         {
             using var scope = NewDisposeScope();
-            if (position + config.BatchSize > permutation.Length)
-            {
-                permutation = Enumerable.Range(0, (int)scene.Count).Select(i => (long)i).OrderBy(_ => order.Next()).ToArray();
-                position = 0;
-            }
-            var batch = scene.Select(tensor(permutation[position..(position + config.BatchSize)]));
-            position += config.BatchSize;
+            var batch = scene.Select(tensor(minibatches.Next()));
             optimizer.zero_grad();
             var (logits, boxes) = model.call(batch.Images);                          // [B, classes], [B, 4]
             var classLoss = nn.functional.cross_entropy(logits, batch.Labels);

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Workbook.Training;
 
 namespace Workbook.Convnets;
 
@@ -119,21 +120,13 @@ public static class SegmentationTrainer
     public static IReadOnlyList<double> Train(nn.Module<Tensor, Tensor> model, ShapeScene scene, SegmentationTrainerConfig config)
     {
         var optimizer = optim.Adam(model.parameters(), config.LearningRate);
-        var order = new Random(config.Seed);
+        var minibatches = new MinibatchCycle((int)scene.Count, config.BatchSize, new Random(config.Seed));
         var losses = new List<double>();
-        var permutation = Array.Empty<long>();
-        var position = 0;
         model.train();
         for (var step = 0; step < config.Steps; step++)
         {
             using var scope = NewDisposeScope();
-            if (position + config.BatchSize > permutation.Length)
-            {
-                permutation = Enumerable.Range(0, (int)scene.Count).Select(i => (long)i).OrderBy(_ => order.Next()).ToArray();
-                position = 0;
-            }
-            var batch = scene.Select(tensor(permutation[position..(position + config.BatchSize)]));
-            position += config.BatchSize;
+            var batch = scene.Select(tensor(minibatches.Next()));
             optimizer.zero_grad();
             var loss = nn.functional.cross_entropy(model.call(batch.Images), batch.PixelClasses); // logits [B, classes, S, S], targets [B, S, S]
             loss.backward();
