@@ -120,6 +120,57 @@ public static class Exercise
     }
 
     /// <summary>
+    /// Checks one step of an iterative computation step by step: every case is a start state and a list of
+    /// inputs; at each step the student's step and the reference step get the same state (the reference's
+    /// state so far, so one slip is reported at the step where it happens and is not carried on) and the
+    /// same input, and their new states must be <paramref name="equal"/>. The first mismatch names the case,
+    /// the step, the state and input it started from, and the expected and returned states.
+    /// </summary>
+    public static ExerciseResult CheckSteps<TState, TInput>(string exercise, Func<TState, TInput, TState> student, Func<TState, TInput, TState> reference,
+        IEnumerable<(TState Start, IReadOnlyList<TInput> Inputs)> cases, Func<TState, TState, bool> equal,
+        Func<TState, string>? showState = null, Func<TInput, string>? showInput = null)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        ArgumentNullException.ThrowIfNull(reference);
+        var list = cases.ToList();
+        if (list.Count == 0)
+        {
+            throw new ArgumentException($"exercise '{exercise}' has no cases to check", nameof(cases));
+        }
+        showState ??= state => Show(state);
+        showInput ??= input => Show(input);
+        for (var i = 0; i < list.Count; i++)
+        {
+            var (state, inputs) = list[i];
+            for (var k = 0; k < inputs.Count; k++)
+            {
+                var label = $"case {i + 1} of {list.Count}, step {k + 1} of {inputs.Count}";
+                var expected = reference(state, inputs[k]);
+                TState got;
+                try
+                {
+                    got = student(state, inputs[k]);
+                }
+                catch (NotImplementedException e)
+                {
+                    return NotAttempted(exercise, e.Message);
+                }
+                catch (Exception e)
+                {
+                    return Fail(exercise, i + 1, $"{label}: from state {showState(state)} with input {showInput(inputs[k])} your function threw {e.GetType().Name}: {e.Message}");
+                }
+                if (got is null || !equal(expected, got))
+                {
+                    return Fail(exercise, i + 1,
+                        $"{label}: from state {showState(state)} with input {showInput(inputs[k])} expected {showState(expected)} but your function returned {(got is null ? "null" : showState(got))}");
+                }
+                state = expected;
+            }
+        }
+        return Pass(exercise, list.Count);
+    }
+
+    /// <summary>
     /// Runs <paramref name="student"/> on each input vector and compares with the expected vector:
     /// same length, and every |got[i] - expected[i]| &lt;= <paramref name="atol"/>.
     /// </summary>
@@ -247,13 +298,15 @@ public static class Exercise
         return Equals(a, b);
     }
 
-    private static string Show(object? value) => value switch
+    /// <summary>A value the way check messages print it: numbers in full (invariant culture), arrays, lists, tuples and small tensors as their elements.</summary>
+    public static string Show(object? value) => value switch
     {
         null => "null",
         string s => $"\"{s}\"",
         double d => d.ToString("G6", CultureInfo.InvariantCulture),
         float f => f.ToString("G6", CultureInfo.InvariantCulture),
-        Tensor t => $"tensor {Shapes.Of(t)}",
+        Tensor t => t.numel() <= 12 ? $"tensor {Shapes.Of(t)} {Show(ToDoubles(t))}" : $"tensor {Shapes.Of(t)}",
+        System.Runtime.CompilerServices.ITuple tuple => "(" + string.Join(", ", Enumerable.Range(0, tuple.Length).Select(k => Show(tuple[k]))) + ")",
         IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Take(20).Select(Show)) + (items.Cast<object?>().Skip(20).Any() ? ", ..." : "") + "]",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
