@@ -44,6 +44,14 @@ public sealed record Hypothesis(IReadOnlyList<int> Tokens, double LogProbability
 /// <param name="Expansions">how many times the model was stepped (the cost).</param>
 public sealed record BeamResult(Hypothesis Best, IReadOnlyList<Hypothesis> Finished, int Expansions);
 
+/// <summary>
+/// One pruning step of beam search: the beam's hypotheses, each one's log-probabilities of the next token
+/// [hypothesis][vocabulary], the beam width k and the end token → the hypotheses that stay alive (at most k, best
+/// first) and those that ended at this step.
+/// </summary>
+public delegate (IReadOnlyList<Hypothesis> Alive, IReadOnlyList<Hypothesis> Ended) BeamStep(
+    IReadOnlyList<Hypothesis> alive, double[][] nextLogProbabilities, int beamWidth, int endToken);
+
 /// <summary>Greedy decoding and beam search (Notes §6.4.2).</summary>
 public static class Decoding
 {
@@ -85,8 +93,10 @@ public static class Decoding
     /// (default k) hypotheses have been saved. The answer is the saved hypothesis with the highest length-normalised
     /// score <c>Σ log p / T^α</c> (α = <paramref name="lengthNormalization"/>; 1 = the notes' average, 0 = raw sum,
     /// which favours short outputs since every log p &lt; 0). With k = 1 this is exactly <see cref="Greedy"/>.
+    /// <c>step</c> replaces the library's pruning step (a student's <see cref="BeamStep"/>, for example).
     /// </summary>
-    public static BeamResult BeamSearch<TState>(IStepDecoder<TState> model, int beamWidth, int maxLength, double lengthNormalization = 1.0, int? stopAfterEnded = null)
+    public static BeamResult BeamSearch<TState>(IStepDecoder<TState> model, int beamWidth, int maxLength, double lengthNormalization = 1.0, int? stopAfterEnded = null,
+        BeamStep? step = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (beamWidth < 1)
@@ -99,47 +109,29 @@ public static class Decoding
         {
             throw new ArgumentException($"stopAfterEnded must be at least 1, got {enough}.", nameof(stopAfterEnded));
         }
-        var alive = new List<(List<int> Tokens, double LogProbability, TState State)> { (new List<int>(), 0.0, model.InitialState) };
+        step ??= Step;
+        var alive = (IReadOnlyList<Hypothesis>)new[] { new Hypothesis(Array.Empty<int>(), 0.0, false) };
+        var states = new[] { model.InitialState };
         var saved = new List<Hypothesis>();
         var expansions = 0;
         for (var t = 0; t < maxLength && alive.Count > 0 && saved.Count < enough; t++)
         {
-            var candidates = new List<(int Parent, int Token, double LogProbability, TState State, int Order)>();
+            var proposals = new double[alive.Count][];
+            var nextStates = new TState[alive.Count];
             for (var parent = 0; parent < alive.Count; parent++)
             {
-                var (tokens, logProbability, state) = alive[parent];
-                var previous = tokens.Count == 0 ? model.StartToken : tokens[^1];
-                var (logProbabilities, next) = model.Step(state, previous);
+                var previous = alive[parent].Tokens.Count == 0 ? model.StartToken : alive[parent].Tokens[^1];
+                (proposals[parent], nextStates[parent]) = model.Step(states[parent], previous);
                 expansions++;
-                foreach (var token in TopK(logProbabilities, beamWidth))
-                {
-                    candidates.Add((parent, token, logProbability + logProbabilities[token], next, candidates.Count));
-                }
             }
-            // Best total log-probability first; ties keep the order of generation (parent rank, then token rank).
-            candidates.Sort((a, b) => a.LogProbability != b.LogProbability ? b.LogProbability.CompareTo(a.LogProbability) : a.Order.CompareTo(b.Order));
-            var nextBeam = new List<(List<int>, double, TState)>();
-            foreach (var candidate in candidates)
-            {
-                if (nextBeam.Count == beamWidth)
-                {
-                    break;
-                }
-                var tokens = new List<int>(alive[candidate.Parent].Tokens) { candidate.Token };
-                if (candidate.Token == model.EndToken)
-                {
-                    saved.Add(new Hypothesis(tokens, candidate.LogProbability, true));
-                }
-                else
-                {
-                    nextBeam.Add((tokens, candidate.LogProbability, candidate.State));
-                }
-            }
-            alive = nextBeam;
+            var (nextAlive, ended) = step(alive, proposals, beamWidth, model.EndToken);
+            saved.AddRange(ended);
+            states = nextAlive.Select(h => nextStates[ParentOf(h, alive)]).ToArray();
+            alive = nextAlive;
         }
         if (saved.Count == 0)
         {
-            saved.AddRange(alive.Select(a => new Hypothesis(a.Tokens, a.LogProbability, false)));
+            saved.AddRange(alive);
         }
         var ranked = saved
             .Select((h, i) => (h, i))
@@ -166,6 +158,51 @@ public static class Decoding
             }
         }
         return best;
+    }
+
+    /// <summary>
+    /// The library's pruning step (Notes §6.4.2.2, Algorithm 8): every hypothesis proposes its k most probable next
+    /// tokens; the candidates are sorted by total log-probability (ties: parent rank, then token rank) and walked best
+    /// first, an end token ending its hypothesis, any other joining the beam, until the beam holds k again. Internal on
+    /// purpose: notebook 07's exercise is to write it (<see cref="SequenceExercises.CheckBeamStep"/>).
+    /// </summary>
+    internal static (IReadOnlyList<Hypothesis> Alive, IReadOnlyList<Hypothesis> Ended) Step(
+        IReadOnlyList<Hypothesis> alive, double[][] nextLogProbabilities, int beamWidth, int endToken)
+    {
+        var candidates = new List<(int Parent, int Token, double LogProbability, int Order)>();
+        for (var parent = 0; parent < alive.Count; parent++)
+        {
+            foreach (var token in TopK(nextLogProbabilities[parent], beamWidth))
+            {
+                candidates.Add((parent, token, alive[parent].LogProbability + nextLogProbabilities[parent][token], candidates.Count));
+            }
+        }
+        candidates.Sort((a, b) => a.LogProbability != b.LogProbability ? b.LogProbability.CompareTo(a.LogProbability) : a.Order.CompareTo(b.Order));
+        var beam = new List<Hypothesis>();
+        var ended = new List<Hypothesis>();
+        foreach (var candidate in candidates)
+        {
+            if (beam.Count == beamWidth)
+            {
+                break;
+            }
+            var tokens = alive[candidate.Parent].Tokens.Append(candidate.Token).ToArray();
+            (candidate.Token == endToken ? ended : beam).Add(new Hypothesis(tokens, candidate.LogProbability, candidate.Token == endToken));
+        }
+        return (beam, ended);
+    }
+
+    // The hypothesis of the beam that a step's output extends (its tokens minus the last).
+    private static int ParentOf(Hypothesis child, IReadOnlyList<Hypothesis> alive)
+    {
+        for (var i = 0; i < alive.Count; i++)
+        {
+            if (child.Tokens.Count == alive[i].Tokens.Count + 1 && child.Tokens.Take(alive[i].Tokens.Count).SequenceEqual(alive[i].Tokens))
+            {
+                return i;
+            }
+        }
+        throw new InvalidOperationException($"the beam step returned the hypothesis [{string.Join(", ", child.Tokens)}], which extends no hypothesis of the beam by one token");
     }
 
     private static IEnumerable<int> TopK(double[] values, int k) =>

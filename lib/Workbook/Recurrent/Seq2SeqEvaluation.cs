@@ -12,15 +12,16 @@ namespace Workbook.Recurrent;
 /// </summary>
 public static class Seq2SeqEvaluation
 {
-    /// <summary>Beam-search results for every example (one at a time).</summary>
-    public static IReadOnlyList<BeamResult> BeamOutputs(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, int beamWidth, double lengthNormalization = 1.0, int extraLength = 2)
+    /// <summary>Beam-search results for every example (one at a time); <paramref name="step"/> replaces the library's pruning step (a student's <see cref="BeamStep"/>).</summary>
+    public static IReadOnlyList<BeamResult> BeamOutputs(Seq2Seq model, IReadOnlyList<TranslationExample> examples, Vocabulary source, int beamWidth, double lengthNormalization = 1.0, int extraLength = 2,
+        BeamStep? step = null)
     {
         var results = new List<BeamResult>(examples.Count);
         foreach (var example in examples)
         {
             using var scope = NewDisposeScope();
             var decoder = model.StepDecoder(source.Encode(example.Source));
-            results.Add(Decoding.BeamSearch(decoder, beamWidth, example.Target.Count + extraLength, lengthNormalization));
+            results.Add(Decoding.BeamSearch(decoder, beamWidth, example.Target.Count + extraLength, lengthNormalization, step: step));
         }
         return results;
     }

@@ -58,15 +58,84 @@ public static class SequenceExercises
     }
 
     /// <summary>
-    /// The length-normalised beam-search score of Notes §6.4.2.2: given the log-probabilities of a hypothesis' tokens,
-    /// return (1/T) Σ_t log p_t.
+    /// One pruning step of beam search (Notes §6.4.2.2, Algorithm 8), checked step by step against the library's:
+    /// student(alive, nextLogProbabilities [hypothesis][vocabulary], k, endToken) → (alive, ended). Each case runs
+    /// a few steps from the empty hypothesis on fixed tables; at every step both get the reference's beam, and the
+    /// alive and ended hypotheses (tokens, log-probability to 1e-9, order) must match. Cases cover k = 1 (greedy), an
+    /// end token ranked among the candidates, ties (parent rank, then token rank, decide) and −∞ (impossible) tokens.
     /// </summary>
-    public static ExerciseResult CheckLengthNormalisedScore(Func<double[], double> student)
+    public static ExerciseResult CheckBeamStep(BeamStep student)
     {
-        var cases = new[] { new[] { -0.1 }, new[] { -0.5, -0.2, -1.5 }, new[] { -2.0, -0.01, -0.01, -0.01, -0.3 }, new[] { -0.7, -0.7 } }
-            .Select(lp => (lp, new[] { new Hypothesis(lp.Select(_ => 0).ToArray(), lp.Sum(), true).Score(1.0) }));
-        return Exercise.CheckNumbers("length-normalised score", lp => new[] { student(lp) }, cases, atol: 1e-9);
+        var random = new Random(7);
+        var cases = new List<(BeamState Start, IReadOnlyList<BeamStepInput> Inputs)>();
+        void Add(int width, params double[][][] tables) =>
+            cases.Add((new BeamState(new[] { new Hypothesis(Array.Empty<int>(), 0.0, false) }, Array.Empty<Hypothesis>()),
+                tables.Select(t => new BeamStepInput(t, width, EndToken)).ToArray()));
+        double[] Row(params double[] probabilities) => probabilities.Select(p => Math.Log(p)).ToArray();
+        Add(2, new[] { Row(0.1, 0.5, 0.4) }, new[] { Row(0.6, 0.2, 0.2), Row(0.3, 0.3, 0.4) });                    // an end token (0) in the middle
+        Add(1, new[] { Row(0.2, 0.3, 0.5) }, new[] { Row(0.1, 0.6, 0.3) }, new[] { Row(0.9, 0.05, 0.05) });      // k = 1 is greedy
+        Add(2, new[] { Row(0.2, 0.4, 0.4) }, new[] { Row(0.2, 0.4, 0.4), Row(0.2, 0.4, 0.4) });                    // ties
+        Add(3, new[] { new[] { double.NegativeInfinity, Math.Log(0.7), Math.Log(0.3), double.NegativeInfinity } }, // impossible tokens
+            new[] { Row(0.25, 0.25, 0.25, 0.25), Row(0.1, 0.2, 0.3, 0.4) });
+        // Random tables, rows sized by the reference's beam so every step is well posed.
+        foreach (var width in new[] { 2, 3 })
+        {
+            var state = new BeamState(new[] { new Hypothesis(Array.Empty<int>(), 0.0, false) }, Array.Empty<Hypothesis>());
+            var inputs = new List<BeamStepInput>();
+            for (var t = 0; t < 4 && state.Alive.Count > 0; t++)
+            {
+                var table = state.Alive.Select(_ => RandomRow(random, 6)).ToArray();
+                inputs.Add(new BeamStepInput(table, width, EndToken));
+                state = ReferenceStep(state, inputs[^1]);
+            }
+            cases.Add((new BeamState(new[] { new Hypothesis(Array.Empty<int>(), 0.0, false) }, Array.Empty<Hypothesis>()), inputs));
+        }
+        return Exercise.CheckSteps<BeamState, BeamStepInput>("beam step",
+            (state, input) =>
+            {
+                var (alive, ended) = student(state.Alive, input.NextLogProbabilities.Select(r => (double[])r.Clone()).ToArray(), input.BeamWidth, input.EndToken);
+                return new BeamState(alive ?? throw new InvalidOperationException("the alive list is null"), ended ?? throw new InvalidOperationException("the ended list is null"));
+            },
+            ReferenceStep, cases, SameBeams, ShowBeams, input => "log p " + string.Join(" ", input.NextLogProbabilities.Select(r => "[" + string.Join(", ", r.Select(v => Exercise.Show(v))) + "]"))
+                + $" with k = {input.BeamWidth}, end token {input.EndToken}");
     }
+
+    /// <summary>The student's beam step plugged into <see cref="Decoding.BeamSearch"/>; while it is the stub, the library's step runs, and the plug says so.</summary>
+    public static Plugged<BeamStep> PlugBeamStep(BeamStep student) =>
+        Plug.Custom<BeamStep>("beam step", p => (alive, next, width, end) => p.Call(() => student(alive, next, width, end), () => Decoding.Step(alive, next, width, end)));
+
+    private const int EndToken = 0;
+
+    private sealed record BeamState(IReadOnlyList<Hypothesis> Alive, IReadOnlyList<Hypothesis> Ended);
+
+    private sealed record BeamStepInput(double[][] NextLogProbabilities, int BeamWidth, int EndToken);
+
+    private static BeamState ReferenceStep(BeamState state, BeamStepInput input)
+    {
+        var (alive, ended) = Decoding.Step(state.Alive, input.NextLogProbabilities, input.BeamWidth, input.EndToken);
+        return new BeamState(alive, ended);
+    }
+
+    private static double[] RandomRow(Random random, int vocabulary)
+    {
+        var weights = Enumerable.Range(0, vocabulary).Select(_ => random.NextDouble() + 0.05).ToArray();
+        var total = weights.Sum();
+        return weights.Select(w => Math.Log(w / total)).ToArray();
+    }
+
+    private static bool SameBeams(BeamState expected, BeamState got) =>
+        SameList(expected.Alive, got.Alive) && SameList(expected.Ended, got.Ended);
+
+    private static bool SameList(IReadOnlyList<Hypothesis> expected, IReadOnlyList<Hypothesis> got) =>
+        expected.Count == got.Count && expected.Zip(got).All(p =>
+            p.First.Tokens.SequenceEqual(p.Second.Tokens) && p.First.Ended == p.Second.Ended
+            && Math.Abs(p.First.LogProbability - p.Second.LogProbability) <= 1e-9 * (1 + Math.Abs(p.First.LogProbability)));
+
+    private static string ShowBeams(BeamState state) =>
+        $"alive {ShowList(state.Alive)}, ended {ShowList(state.Ended)}";
+
+    private static string ShowList(IReadOnlyList<Hypothesis> hypotheses) =>
+        "[" + string.Join("; ", hypotheses.Select(h => $"[{string.Join(" ", h.Tokens)}] {Exercise.Show(h.LogProbability)}{(h.Ended ? " ended" : "")}")) + "]";
 
     /// <summary>
     /// Dot-product attention for one decoder step (Notes §6.5.2): the student's function gets the decoder state

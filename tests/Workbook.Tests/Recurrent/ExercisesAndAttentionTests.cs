@@ -35,8 +35,6 @@ public sealed class ExercisesAndAttentionTests
             return g.Select(v => v * Math.Min(1, m / (n + 1e-6))).ToArray();
         }).Passed);
         Assert.False(SequenceExercises.CheckClipByNorm((g, m) => g.Select(v => Math.Clamp(v, -m, m)).ToArray()).Passed);
-        Assert.True(SequenceExercises.CheckLengthNormalisedScore(lp => lp.Average()).Passed);
-        Assert.False(SequenceExercises.CheckLengthNormalisedScore(lp => lp.Sum()).Passed);
         Assert.True(SequenceExercises.CheckDotAttentionContext((s, h) => h.matmul(s.unsqueeze(2)).squeeze(2).softmax(1).unsqueeze(1).matmul(h).squeeze(1)).Passed);
         Assert.False(SequenceExercises.CheckDotAttentionContext((s, h) => h.mean(new long[] { 1 })).Passed);
     }
