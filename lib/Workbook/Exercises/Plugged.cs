@@ -54,9 +54,9 @@ public sealed class Plugged<TDelegate> where TDelegate : Delegate
 
     /// <inheritdoc />
     public override string ToString() => RanYours
-        ? $"{Exercise}: your function ran inside the training loop ({StudentCalls} calls)"
+        ? $"{Exercise}: your function ran inside the library's loop ({StudentCalls} calls)"
         : ReferenceCalls > 0
-            ? $"{Exercise}: not attempted yet, so the training used the reference answer ({ReferenceCalls} calls); write yours and run this cell again"
+            ? $"{Exercise}: not attempted yet, so the library's loop used the reference answer ({ReferenceCalls} calls); write yours and run this cell again"
             : $"{Exercise}: not called yet";
 }
 

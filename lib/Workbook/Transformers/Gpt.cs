@@ -271,9 +271,12 @@ public sealed class Gpt : LanguageModel
     /// <summary>
     /// Continues <paramref name="prompt"/> by <paramref name="newTokens"/> tokens, one at a time:
     /// logits of the last position / temperature, keep the top k, softmax, sample
-    /// (temperature 0 takes the most likely token). Reproducible through <paramref name="generator"/>.
+    /// (temperature 0 takes the most likely token). Reproducible through <paramref name="generator"/>. A
+    /// <c>distribution</c> (logits [N, V], temperature, top k → probabilities [N, V], a student's for example) replaces
+    /// the library's <see cref="NextTokenProbabilities"/>.
     /// </summary>
-    public int[] Generate(IReadOnlyList<int> prompt, int newTokens, double temperature = 1.0, int? topK = null, Generator? generator = null)
+    public int[] Generate(IReadOnlyList<int> prompt, int newTokens, double temperature = 1.0, int? topK = null, Generator? generator = null,
+        Func<Tensor, double, int?, Tensor>? distribution = null)
     {
         if (prompt.Count == 0)
         {
@@ -289,22 +292,8 @@ public sealed class Gpt : LanguageModel
                 using var scope = NewDisposeScope();
                 var window = sequence.Skip(Math.Max(0, sequence.Count - Config.ContextLength)).Select(t => (long)t).ToArray();
                 var logits = call(tensor(window).unsqueeze(0))[0, -1];                   // [V]
-                int next;
-                if (temperature <= 0)
-                {
-                    next = (int)logits.argmax().item<long>();
-                }
-                else
-                {
-                    logits = logits / temperature;
-                    if (topK is { } k && k < Config.VocabularySize)
-                    {
-                        var kth = logits.topk(k).values[-1];
-                        logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
-                    }
-                    next = (int)multinomial(logits.softmax(-1), 1, generator: generator).item<long>();
-                }
-                sequence.Add(next);
+                var probabilities = (distribution ?? NextTokenProbabilities)(logits.unsqueeze(0), temperature, topK);   // [1, V]
+                sequence.Add((int)Draw(probabilities, temperature, generator)[0, 0].item<long>());
             }
         }
         train(wasTraining);
@@ -312,10 +301,36 @@ public sealed class Gpt : LanguageModel
     }
 
     /// <summary>
+    /// The sampling distribution of the next token (Notes §6.8): logits [N, V] divided by the temperature, everything
+    /// below the k-th largest logit of its row set to −∞ (ties with the k-th stay), softmax; temperature ≤ 0 is the
+    /// limit, all mass on the row's first largest logit. Internal on purpose: notebook 14's exercise is to write it
+    /// (<see cref="TransformerExercises.CheckNextTokenDistribution"/>).
+    /// </summary>
+    internal static Tensor NextTokenProbabilities(Tensor logits, double temperature, int? topK)
+    {
+        if (temperature <= 0)
+        {
+            return nn.functional.one_hot(logits.argmax(-1), logits.shape[^1]).to(logits.dtype);      // [N, V]
+        }
+        var scaled = logits / temperature;
+        if (topK is { } k && k < logits.shape[^1])
+        {
+            var kth = scaled.topk(k, dim: -1).values.narrow(-1, k - 1, 1);                             // [N, 1]
+            scaled = scaled.masked_fill(scaled < kth, double.NegativeInfinity);
+        }
+        return scaled.softmax(-1);                                                                      // [N, V]
+    }
+
+    // One token per row: the mode at temperature 0, else a draw from the row's distribution.
+    private static Tensor Draw(Tensor probabilities, double temperature, Generator? generator) =>
+        temperature <= 0 ? probabilities.argmax(-1, keepdim: true) : multinomial(probabilities, 1, generator: generator);   // [N, 1]
+
+    /// <summary>
     /// Draws <paramref name="count"/> continuations of <paramref name="prompt"/> at once (one forward
     /// pass per new token for the whole batch); same rules as <see cref="Generate"/>.
     /// </summary>
-    public int[][] GenerateMany(IReadOnlyList<int> prompt, int count, int newTokens, double temperature = 1.0, int? topK = null, Generator? generator = null)
+    public int[][] GenerateMany(IReadOnlyList<int> prompt, int count, int newTokens, double temperature = 1.0, int? topK = null, Generator? generator = null,
+        Func<Tensor, double, int?, Tensor>? distribution = null)
     {
         if (prompt.Count == 0 || count < 1)
         {
@@ -331,21 +346,7 @@ public sealed class Gpt : LanguageModel
                 using var scope = NewDisposeScope();
                 var window = sequences.shape[1] > Config.ContextLength ? sequences[.., ^Config.ContextLength..] : sequences;
                 var logits = call(window)[.., -1];                                                    // [N, V]
-                Tensor next;
-                if (temperature <= 0)
-                {
-                    next = logits.argmax(-1, keepdim: true);
-                }
-                else
-                {
-                    logits = logits / temperature;
-                    if (topK is { } k && k < Config.VocabularySize)
-                    {
-                        var kth = logits.topk(k, dim: -1).values[.., ^1..];                                // [N, 1]
-                        logits = logits.masked_fill(logits < kth, double.NegativeInfinity);
-                    }
-                    next = multinomial(logits.softmax(-1), 1, generator: generator);                      // [N, 1]
-                }
+                var next = Draw((distribution ?? NextTokenProbabilities)(logits, temperature, topK), temperature, generator);   // [N, 1]
                 var grown = cat(new[] { sequences, next }, 1).DetachFromDisposeScope();
                 sequences.Dispose();
                 sequences = grown;

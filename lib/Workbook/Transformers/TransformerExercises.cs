@@ -69,4 +69,39 @@ public static class TransformerExercises
         };
         return Exercise.CheckTensors("masked mean", inputs => student(inputs[0], inputs[1]), Reference, cases, atol: 1e-10, rtol: 1e-8);
     }
+
+    /// <summary>
+    /// The next-token sampling distribution (Notes §6.8): student(logits [N, V], temperature, topK) → probabilities
+    /// [N, V]: softmax(logits / T) over the k largest logits of each row (ties with the k-th kept; null or k ≥ V keeps
+    /// all), zero elsewhere; T = 0 puts all mass on the row's first largest logit. Compared with the library's on
+    /// every case; a failure names the case's temperature and k.
+    /// </summary>
+    public static ExerciseResult CheckNextTokenDistribution(Func<Tensor, double, int?, Tensor> student)
+    {
+        var generator = new Generator(14);
+        var logits = randn(new long[] { 3, 7 }, generator: generator) * 2;                                     // [3, 7]
+        var tied = tensor(new float[] { 1, 3, 2, 3, 0, 2, 3, 1 }).reshape(1, 8);                               // three logits tie at the top
+        var cases = new (Tensor Logits, double Temperature, int? TopK)[]
+        {
+            (logits, 1.0, null), (logits, 0.5, null), (logits, 2.0, 3), (logits, 1.0, 1), (logits, 1.0, 7), (logits, 1.5, 10),
+            (tied, 1.0, 2), (tied, 0.0, null), (logits, 0.0, 3),
+        };
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var (x, temperature, topK) = cases[i];
+            var result = Exercise.CheckTensors("next-token distribution", inputs => student(inputs[0], temperature, topK),
+                inputs => Gpt.NextTokenProbabilities(inputs[0], temperature, topK), new[] { new[] { x } }, atol: 1e-6, rtol: 1e-5);
+            if (!result.Passed)
+            {
+                return result.Attempted
+                    ? result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Length} (temperature {Exercise.Show(temperature)}, topK {(topK is { } k ? k : "null")}, logits {Exercise.Show(x)}){result.Message["case 1 of 1".Length..]}" }
+                    : result;
+            }
+        }
+        return new ExerciseResult("next-token distribution", true, cases.Length, $"passed all {cases.Length} cases");
+    }
+
+    /// <summary>The student's distribution plugged into <see cref="Gpt.GenerateMany"/>; while it is the stub, the library's runs, and the plug says so.</summary>
+    public static Plugged<Func<Tensor, double, int?, Tensor>> PlugNextTokenDistribution(Func<Tensor, double, int?, Tensor> student) =>
+        Plug.In("next-token distribution", student, (logits, temperature, topK) => Gpt.NextTokenProbabilities(logits, temperature, topK));
 }
