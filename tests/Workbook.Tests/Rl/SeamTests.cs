@@ -67,6 +67,22 @@ public sealed class SeamTests
         return advantages;
     }
 
+    /// <summary>The other answer notebook 19 allows: the library's segment GAE on each episode piece (bootstrap 0 after an end, lastValue at the cut).</summary>
+    private static double[] PerEpisodeGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
+    {
+        var advantages = new double[rewards.Length];
+        var start = 0;
+        for (var t = 0; t < rewards.Length; t++)
+        {
+            if (dones[t] || t == rewards.Length - 1)
+            {
+                Returns.Gae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(advantages, start);
+                start = t + 1;
+            }
+        }
+        return advantages;
+    }
+
     [Fact]
     public void PpoTrainsAPluggedInNetworkWithAStudentsClippedSurrogate()
     {
@@ -144,6 +160,7 @@ public sealed class SeamTests
         TrainingLog Run(LossPieces? pieces) => A2c.Train(VectorEnvironments.CartPole(config.Environments, 6), config, pieces: pieces).Log;
         var builtIn = Run(null);
         var student = Run(new LossPieces(Advantages: StudentGae));
+        var perEpisode = Run(new LossPieces(Advantages: PerEpisodeGae));
         var plug = RlExercises.PlugGae((r, v, d, last, g, l) => throw new NotImplementedException("the student edition's stub"));
         var library = Run(new LossPieces(Advantages: plug.Function));   // the stub: the plug's fallback, the library's GAE over the rollout
         Assert.False(plug.RanYours);
@@ -152,6 +169,7 @@ public sealed class SeamTests
         {
             Assert.Equal(builtIn.Column(column), library.Column(column));
             Assert.Equal(builtIn.Column(column), student.Column(column));
+            Assert.Equal(builtIn.Column(column), perEpisode.Column(column));
         }
     }
 }
