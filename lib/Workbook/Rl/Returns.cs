@@ -69,12 +69,35 @@ public static class Returns
     }
 
     /// <summary>
-    /// GAE over T steps of N environments (index <c>t * N + i</c>). <paramref name="dones"/>[t, i] says the
-    /// episode of environment i ended after step t, so nothing flows back across it; truncated episodes
-    /// should already carry γ V(final observation) in their last reward. Returns the advantages and the
-    /// value targets (advantages + values).
+    /// GAE over one environment's rollout of T steps that may contain episode ends (the form notebook 19's exercise
+    /// asks for, so it is not public): <paramref name="dones"/>[t] says the episode ended after step t, so δ_t has no
+    /// bootstrap and nothing flows back across it; <paramref name="lastValue"/> is V of the state after step T−1.
+    /// δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t, Â_t = δ_t + γλ (1 − d_t) Â_{t+1}, V_T = lastValue.
     /// </summary>
-    public static (float[] Advantages, float[] ValueTargets) Gae(
+    internal static double[] Gae(IReadOnlyList<double> rewards, IReadOnlyList<double> values, IReadOnlyList<bool> dones, double lastValue, double gamma, double lambda)
+    {
+        CheckSameLength(rewards.Count, values.Count, "values");
+        CheckSameLength(rewards.Count, dones.Count, "dones");
+        var advantages = new double[rewards.Count];
+        var running = 0.0;
+        for (var t = rewards.Count - 1; t >= 0; t--)
+        {
+            var notDone = dones[t] ? 0.0 : 1.0;
+            var nextValue = t == rewards.Count - 1 ? lastValue : values[t + 1];
+            var delta = rewards[t] + gamma * nextValue * notDone - values[t];
+            running = delta + gamma * lambda * notDone * running;
+            advantages[t] = running;
+        }
+        return advantages;
+    }
+
+    /// <summary>
+    /// GAE over T steps of N environments (index <c>t * N + i</c>), what <see cref="RolloutBuffer.ComputeAdvantages"/>
+    /// uses by default. <paramref name="dones"/>[t, i] says the episode of environment i ended after step t, so nothing
+    /// flows back across it; truncated episodes should already carry γ V(final observation) in their last reward.
+    /// Returns the advantages and the value targets (advantages + values). Internal: it would answer notebook 19's exercise.
+    /// </summary>
+    internal static (float[] Advantages, float[] ValueTargets) Gae(
         float[] rewards, float[] values, bool[] dones, float[] lastValues, int steps, int environments, double gamma, double lambda)
     {
         var n = steps * environments;

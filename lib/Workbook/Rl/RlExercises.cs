@@ -12,13 +12,25 @@ namespace Workbook.Rl;
 public static class RlExercises
 {
     /// <summary>
-    /// The student's GAE plugged into A2C or PPO (<see cref="LossPieces.Advantages"/>): it computes every
-    /// segment's advantages in the real training loop; while it is the student edition's stub, the
-    /// library's GAE does, and the plug says so.
+    /// The student's GAE over one environment's rollout (the signature <see cref="CheckGae"/> checks) plugged into A2C, PPO
+    /// or TRPO (<see cref="LossPieces.Advantages"/>): it computes every environment's advantages in the real training loop;
+    /// while it is the student edition's stub, the library's GAE does, and the plug says so.
     /// </summary>
-    public static Plugged<Func<double[], double[], double, double, double, double[]>> PlugGae(
-        Func<double[], double[], double, double, double, double[]> student) =>
-        Plug.In("GAE", student, (r, v, boot, gamma, lambda) => Returns.Gae(r, v, boot, gamma, lambda));
+    public static Plugged<Func<double[], double[], bool[], double, double, double, double[]>> PlugGae(
+        Func<double[], double[], bool[], double, double, double, double[]> student) =>
+        Plug.Custom<Func<double[], double[], bool[], double, double, double, double[]>>("GAE", plug =>
+            (r, v, dones, last, gamma, lambda) => plug.Call(() => student(r, v, dones, last, gamma, lambda),
+                () => Returns.Gae(r, v, dones, last, gamma, lambda)));
+
+    /// <summary>
+    /// The student's conjugate-gradient iteration (the signature <see cref="CheckConjugateGradientStep"/> checks) plugged into
+    /// TRPO's natural-gradient solve (<see cref="Trpo.Train"/>'s <c>conjugateGradientStep</c>); while it is the student
+    /// edition's stub, the library's step is used, and the plug says so.
+    /// </summary>
+    public static Plugged<Func<ConjugateGradientState, Tensor, ConjugateGradientState>> PlugConjugateGradientStep(
+        Func<ConjugateGradientState, Tensor, ConjugateGradientState> student) =>
+        Plug.Custom<Func<ConjugateGradientState, Tensor, ConjugateGradientState>>("conjugate-gradient step", plug =>
+            (state, ap) => plug.Call(() => student(state, ap), () => Trpo.ConjugateGradientStep(state, ap)));
 
     /// <summary>
     /// The student's clipped surrogate (per-sample values, [B]) plugged into PPO's policy loss
@@ -29,42 +41,151 @@ public static class RlExercises
         Plug.In("clipped surrogate", student, (ratio, advantages, epsilon) =>
             minimum(ratio * advantages, ratio.clamp(1 - epsilon, 1 + epsilon) * advantages));
 
-    private static readonly (double[] Rewards, double Gamma)[] RewardCases =
-    {
-        (new[] { 1.0, 1.0, 1.0 }, 1.0),
-        (new[] { 1.0, 2.0, 3.0 }, 0.5),
-        (new[] { 0.0, 0.0, 5.0, -1.0 }, 0.9),
-        (new[] { 2.5 }, 0.99),
-        (Enumerable.Range(0, 20).Select(t => Math.Sin(t)).ToArray(), 0.95),
-    };
-
-    /// <summary>Reward-to-go Q̂_t = Σ_{t' ≥ t} γ^{t'−t} r_{t'} (Notes §7.3.4.1): student(rewards, γ) → Q̂.</summary>
-    public static ExerciseResult CheckRewardToGo(Func<double[], double, double[]> student) =>
-        Exercise.CheckValues<(double[] Rewards, double Gamma), double[]>(
-            "reward-to-go",
-            input => student((double[])input.Rewards.Clone(), input.Gamma),
-            RewardCases.Select(c => (c, Returns.RewardToGo(c.Rewards, c.Gamma))),
-            Close);
-
     /// <summary>
-    /// GAE(γ, λ) for one trajectory segment: student(rewards, values, bootstrapValue, γ, λ) → Â
-    /// (δ_t = r_t + γ V_{t+1} − V_t, Â_t = δ_t + γλ Â_{t+1}, V_T = bootstrapValue).
+    /// Reward-to-go over a batch of episodes laid end to end (the form a policy-gradient batch has, Notes §7.3.4.1):
+    /// student(rewards, episodeEnds, γ) → Q̂ with Q̂_t = r_t + γ Q̂_{t+1} inside an episode and Q̂_t = r_t where
+    /// episodeEnds[t] (the episode ended after step t: nothing flows back across it). A batch whose last step has no
+    /// end flag was cut off there, and its last episode is treated as ending at that step.
+    /// <see cref="Returns.RewardToGo"/> may be called per episode; the check is about cutting the batch at the ends.
     /// </summary>
-    public static ExerciseResult CheckGae(Func<double[], double[], double, double, double, double[]> student)
+    public static ExerciseResult CheckRewardToGo(Func<double[], bool[], double, double[]> student)
     {
         var random = new Random(17);
-        var cases = new List<((double[] R, double[] V, double Boot, double Gamma, double Lambda) Input, double[] Expected)>();
-        foreach (var (gamma, lambda) in new[] { (0.9, 0.8), (0.99, 1.0), (0.99, 0.0), (0.95, 0.95) })
+        var longEnds = Enumerable.Range(0, 30).Select(_ => random.NextDouble() < 0.15).ToArray();
+        longEnds[^1] = false;
+        var cases = new (string Label, double[] Rewards, bool[] Ends, double Gamma)[]
         {
-            var n = random.Next(1, 12);
-            var r = Enumerable.Range(0, n).Select(_ => random.NextDouble() * 2 - 1).ToArray();
-            var v = Enumerable.Range(0, n).Select(_ => random.NextDouble() * 3).ToArray();
-            var boot = random.NextDouble();
-            cases.Add(((r, v, boot, gamma, lambda), Returns.Gae(r, v, boot, gamma, lambda)));
+            ("three episodes of 3, 2 and 4 steps, γ = 1", new[] { 1.0, 1, 1, 2, 2, 1, 0, 0, 3 }, Ends(9, 2, 4, 8), 1.0),
+            ("two episodes of 4 and 3 steps, γ = 0.9", new[] { 0.0, 0, 5, -1, 1, 2, 3 }, Ends(7, 3, 6), 0.9),
+            ("a one-step episode between two others, γ = 0.5", new[] { 1.0, 2, 3, 4, 1, 1 }, Ends(6, 2, 3, 5), 0.5),
+            ("the last episode cut off (no end flag at the last step), γ = 0.99", new[] { 1.0, 1, 1, 2, -1, 0.5, 3 }, Ends(7, 2), 0.99),
+            ("one-step episodes only, γ = 0.9", new[] { 1.0, 2, 3 }, Ends(3, 0, 1, 2), 0.9),
+            ("30 steps with episode ends here and there, the last episode cut off, γ = 0.95",
+                Enumerable.Range(0, 30).Select(t => Math.Round(Math.Sin(t), 3)).ToArray(), longEnds, 0.95),
+        };
+        return CheckSequences("reward-to-go", "Q̂", cases.Select(c =>
+            ($"{c.Label}: rewards {Numbers(c.Rewards)}, episodes end after {EndSteps(c.Ends)}",
+             (Func<double[]>)(() => student((double[])c.Rewards.Clone(), (bool[])c.Ends.Clone(), c.Gamma)),
+             BatchRewardToGo(c.Rewards, c.Ends, c.Gamma), c.Ends)).ToList());
+    }
+
+    /// <summary>The reference of <see cref="CheckRewardToGo"/>: one backward pass that restarts after every episode end.</summary>
+    private static double[] BatchRewardToGo(double[] rewards, bool[] ends, double gamma)
+    {
+        var result = new double[rewards.Length];
+        var running = 0.0;
+        for (var t = rewards.Length - 1; t >= 0; t--)
+        {
+            running = rewards[t] + (ends[t] ? 0.0 : gamma * running);
+            result[t] = running;
         }
-        return Exercise.CheckValues("GAE",
-            ((double[] R, double[] V, double Boot, double Gamma, double Lambda) x) => student((double[])x.R.Clone(), (double[])x.V.Clone(), x.Boot, x.Gamma, x.Lambda),
-            cases, Close);
+        return result;
+    }
+
+    /// <summary>
+    /// GAE(γ, λ) over one environment's rollout of T steps that may contain episode ends (what the training loop has):
+    /// student(rewards, values, dones, lastValue, γ, λ) → Â, with δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t and
+    /// Â_t = δ_t + γλ (1 − d_t) Â_{t+1}; dones[t] = d_t says the episode ended after step t (no bootstrap, nothing flows back),
+    /// and V_T = lastValue is V of the state after step T−1 (the rollout's cut). The segment form
+    /// <see cref="Returns.Gae(IReadOnlyList{double}, IReadOnlyList{double}, double, double, double)"/> may be called per
+    /// episode piece; the check is about the cuts at episode ends, the bootstrap 0 after an end and lastValue at the cut.
+    /// </summary>
+    public static ExerciseResult CheckGae(Func<double[], double[], bool[], double, double, double, double[]> student)
+    {
+        var random = new Random(19);
+        double[] Draw(int n, double scale, double shift) => Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * scale + shift, 3)).ToArray();
+        var longDones = Enumerable.Range(0, 40).Select(_ => random.NextDouble() < 0.1).ToArray();
+        var cases = new (string Label, double[] R, double[] V, bool[] Dones, double Last, double Gamma, double Lambda)[]
+        {
+            ("one episode through the whole rollout, cut after the last step", Draw(6, 2, -1), Draw(6, 3, 0), Ends(6), 0.8, 0.9, 0.8),
+            ("the episode ends at the last step, so lastValue must not be used", Draw(5, 2, -1), Draw(5, 3, 0), Ends(5, 4), 5.0, 0.99, 0.95),
+            ("two episode ends inside, the third episode cut at the end", Draw(10, 2, -1), Draw(10, 3, 0), Ends(10, 2, 6), 0.7, 0.99, 0.95),
+            ("episode ends inside, λ = 0 (one-step TD errors)", Draw(10, 2, -1), Draw(10, 3, 0), Ends(10, 2, 6), 0.7, 0.99, 0.0),
+            ("an episode end inside, λ = 1 (Monte Carlo advantages)", Draw(8, 2, -1), Draw(8, 3, 0), Ends(8, 3), 1.5, 0.97, 1.0),
+            ("one-step episodes after steps 1, 2 and 3", Draw(6, 2, -1), Draw(6, 3, 0), Ends(6, 1, 2, 3), 0.4, 0.9, 0.9),
+            ("40 steps with episode ends here and there", Draw(40, 2, -1), Draw(40, 3, 0), longDones, 0.6, 0.99, 0.95),
+        };
+        return CheckSequences("GAE", "Â", cases.Select(c =>
+            ($"{c.Label} (T = {c.R.Length}, episodes end after {EndSteps(c.Dones)}, lastValue = {Number(c.Last)}, γ = {Number(c.Gamma)}, λ = {Number(c.Lambda)}): " +
+             $"rewards {Numbers(c.R)}, values {Numbers(c.V)}",
+             (Func<double[]>)(() => student((double[])c.R.Clone(), (double[])c.V.Clone(), (bool[])c.Dones.Clone(), c.Last, c.Gamma, c.Lambda)),
+             Returns.Gae(c.R, c.V, c.Dones, c.Last, c.Gamma, c.Lambda), c.Dones)).ToList());
+    }
+
+    /// <summary>A flag per step of <paramref name="steps"/>, true after the listed steps.</summary>
+    private static bool[] Ends(int steps, params int[] after)
+    {
+        var ends = new bool[steps];
+        foreach (var t in after)
+        {
+            ends[t] = true;
+        }
+        return ends;
+    }
+
+    private static string EndSteps(bool[] ends)
+    {
+        var at = Enumerable.Range(0, ends.Length).Where(t => ends[t]).ToArray();
+        return at.Length switch { 0 => "no step", 1 => $"step {at[0]}", _ => "steps " + string.Join(", ", at) };
+    }
+
+    /// <summary>Which episode step <paramref name="t"/> belongs to, in words.</summary>
+    private static string Episode(bool[] ends, int t)
+    {
+        var start = t;
+        while (start > 0 && !ends[start - 1])
+        {
+            start--;
+        }
+        var end = t;
+        while (end < ends.Length - 1 && !ends[end])
+        {
+            end++;
+        }
+        return $"in the episode over steps {start}–{end}{(ends[end] ? "" : ", cut off at the end")}";
+    }
+
+    /// <summary>
+    /// Runs each case's student call and compares its array with the expected one position by position, reporting the case,
+    /// the first wrong position (expected and got) and both arrays.
+    /// </summary>
+    private static ExerciseResult CheckSequences(string exercise, string quantity, IReadOnlyList<(string Case, Func<double[]> Student, double[] Expected, bool[] Ends)> cases)
+    {
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var (label, run, expected, ends) = cases[i];
+            var where = $"case {i + 1} of {cases.Count}, {label}";
+            double[]? got;
+            try
+            {
+                got = run();
+            }
+            catch (NotImplementedException e)
+            {
+                return new ExerciseResult(exercise, false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+            }
+            catch (Exception e)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {e.Message}");
+            }
+            if (got is null)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function returned null");
+            }
+            if (got.Length != expected.Length)
+            {
+                return new ExerciseResult(exercise, false, i + 1,
+                    $"{where}: expected {expected.Length} values of {quantity} (one per step of the {ends.Length} steps) but your function returned {got.Length}: {Numbers(got)}");
+            }
+            var wrong = Enumerable.Range(0, expected.Length).FirstOrDefault(t => !Close(expected[t], got[t]), -1);
+            if (wrong >= 0)
+            {
+                return new ExerciseResult(exercise, false, i + 1,
+                    $"{where}: first wrong {quantity} at position t = {wrong} ({Episode(ends, wrong)}): expected {Number(expected[wrong])} but got {Number(got[wrong])}; " +
+                    $"expected {quantity} = {Numbers(expected)}, got {Numbers(got)}");
+            }
+        }
+        return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
     }
 
     /// <summary>Effective sample size fraction of importance weights, (Σw)² / (n Σw²): student(weights) → fraction.</summary>
@@ -82,23 +203,83 @@ public static class RlExercises
     }
 
     /// <summary>
-    /// Conjugate gradient: student(multiply, b, iterations) → x with A x ≈ b, given only v ↦ A v
-    /// (A symmetric positive definite, float64). Checked on random systems of size 3 to 10.
+    /// One conjugate-gradient iteration (<see cref="ConjugateGradientState"/> has the formulas): student(state after k
+    /// iterations, A p_k) → the state after k + 1. The check runs the student's step inside the conjugate-gradient loop on a
+    /// 2×2 system and random symmetric positive-definite systems (float64), compares x, r, p and rᵀr after every iteration
+    /// with the library's step from the same state, and checks that n steps solve the n×n system. <see cref="Trpo.ConjugateGradient"/>
+    /// runs the whole loop and is not the answer: the step is.
     /// </summary>
-    public static ExerciseResult CheckConjugateGradient(Func<Func<Tensor, Tensor>, Tensor, int, Tensor> student)
+    public static ExerciseResult CheckConjugateGradientStep(Func<ConjugateGradientState, Tensor, ConjugateGradientState> student)
     {
+        const string exercise = "conjugate-gradient step";
         var generator = new Generator(20);
-        var inputs = new List<Tensor[]>();
+        var systems = new List<(string Label, Tensor A, Tensor B)>
+        {
+            ("the 2×2 system A = [[4, 1], [1, 3]], b = [1, 2]", tensor(new[] { 4.0, 1, 1, 3 }).reshape(2, 2), tensor(new[] { 1.0, 2 })),
+        };
         foreach (var n in new[] { 3, 5, 10 })
         {
             var m = randn(new long[] { n, n }, ScalarType.Float64, generator: generator);
-            var a = m.matmul(m.t()) + n * eye(n, dtype: ScalarType.Float64);
-            inputs.Add(new[] { a, randn(new long[] { n }, ScalarType.Float64, generator: generator) });
+            systems.Add(($"a random symmetric positive-definite {n}×{n} system", m.matmul(m.t()) + n * eye(n, dtype: ScalarType.Float64),
+                randn(new long[] { n }, ScalarType.Float64, generator: generator)));
         }
-        return Exercise.CheckTensors("conjugate gradient",
-            x => student(v => x[0].matmul(v), x[1], 2 * (int)x[1].shape[0]),
-            x => linalg.solve(x[0], x[1]),
-            inputs, atol: 1e-6, rtol: 1e-5);
+        for (var c = 0; c < systems.Count; c++)
+        {
+            using var scope = NewDisposeScope();
+            var (label, a, b) = systems[c];
+            var n = (int)b.shape[0];
+            var where = $"case {c + 1} of {systems.Count}, {label}";
+            var state = ConjugateGradientState.Start(b);
+            for (var k = 0; k < n; k++)
+            {
+                var ap = a.matmul(state.P);
+                var expected = Trpo.ConjugateGradientStep(state, ap);
+                ConjugateGradientState? got;
+                try
+                {
+                    got = student(new ConjugateGradientState(state.X.clone(), state.R.clone(), state.P.clone(), state.Rr), ap.clone());
+                }
+                catch (NotImplementedException e)
+                {
+                    return new ExerciseResult(exercise, false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+                }
+                catch (Exception e)
+                {
+                    return new ExerciseResult(exercise, false, c + 1, $"{where}, iteration {k + 1}: your step threw {e.GetType().Name}: {e.Message}");
+                }
+                var at = $"{where}, iteration {k + 1} (from x_{k}, r_{k}, p_{k} = {Numbers(Values(state.P))}, rᵀr = {Number(state.Rr)})";
+                if (got is null || got.X is null || got.R is null || got.P is null)
+                {
+                    return new ExerciseResult(exercise, false, c + 1, $"{at}: your step returned a null state or vector");
+                }
+                foreach (var (name, e, g) in new[] { ("x", expected.X, got.X), ("r", expected.R, got.R), ("p", expected.P, got.P) })
+                {
+                    if (!g.shape.SequenceEqual(e.shape))
+                    {
+                        return new ExerciseResult(exercise, false, c + 1, $"{at}: {name} should have shape [{n}] but your step returned shape [{string.Join(", ", g.shape)}]");
+                    }
+                    var (ev, gv) = (Values(e), Values(g));
+                    var wrong = Enumerable.Range(0, n).FirstOrDefault(j => !Close(ev[j], gv[j], 1e-9), -1);
+                    if (wrong >= 0)
+                    {
+                        return new ExerciseResult(exercise, false, c + 1,
+                            $"{at}: the new {name} differs first at index {wrong}: expected {Number(ev[wrong])} but got {Number(gv[wrong])}; " +
+                            $"expected {name} = {Numbers(ev)}, got {Numbers(gv)}");
+                    }
+                }
+                if (!Close(expected.Rr, got.Rr, 1e-9))
+                {
+                    return new ExerciseResult(exercise, false, c + 1, $"{at}: the new rᵀr should be {Number(expected.Rr)} (r'ᵀr' of the new residual) but your step returned {Number(got.Rr)}");
+                }
+                state = got;
+            }
+            var error = (state.X - linalg.solve(a, b)).abs().max().ToDouble();
+            if (!(error <= 1e-8))
+            {
+                return new ExerciseResult(exercise, false, c + 1, $"{where}: after n = {n} of your steps x should solve A x = b, but max |x − A⁻¹b| = {Number(error)}");
+            }
+        }
+        return new ExerciseResult(exercise, true, systems.Count, $"passed all {systems.Count} cases (every iteration's x, r, p and rᵀr, and x after n steps)");
     }
 
     /// <summary>
@@ -119,6 +300,12 @@ public static class RlExercises
             inputs);
     }
 
-    private static bool Close(double[] expected, double[] got) =>
-        got is not null && expected.Length == got.Length && expected.Zip(got).All(p => Math.Abs(p.First - p.Second) <= 1e-6 * (1 + Math.Abs(p.First)));
+    private static bool Close(double expected, double got, double rtol = 1e-6) => Math.Abs(expected - got) <= rtol * (1 + Math.Abs(expected));
+
+    private static double[] Values(Tensor t) => t.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+
+    private static string Number(double v) => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Numbers(IReadOnlyCollection<double> values) =>
+        "[" + string.Join(", ", values.Take(40).Select(Number)) + (values.Count > 40 ? $", ... ({values.Count} in all)" : "") + "]";
 }

@@ -47,51 +47,42 @@ public sealed class RolloutBuffer : IDisposable
     public Tensor? ValueTargets { get; private set; }
 
     /// <summary>
-    /// Fills <see cref="Advantages"/> and <see cref="ValueTargets"/> (Â + V) with GAE(γ, λ). With <paramref name="segmentAdvantages"/>
-    /// (for example a student's GAE), every environment's steps are cut into segments at episode ends and at the last step, and
-    /// the function computes each segment's advantages from (rewards, values, bootstrap value, γ, λ); the bootstrap is V of the
-    /// state after the segment, or 0 where the episode ended (truncated episodes already carry γ V(final) in their last reward).
+    /// Fills <see cref="Advantages"/> and <see cref="ValueTargets"/> (Â + V) with GAE(γ, λ). With <paramref name="environmentAdvantages"/>
+    /// (for example a student's GAE), the function computes each environment's advantages over the whole rollout, from
+    /// (rewards r_0..r_{T-1}, values V(s_0)..V(s_{T-1}), dones d_0..d_{T-1}, V of the state after step T−1, γ, λ); d_t says the
+    /// episode ended after step t (no bootstrap there, nothing flows back across it; truncated episodes already carry
+    /// γ V(final) in their last reward).
     /// </summary>
-    public void ComputeAdvantages(double gamma, double lambda, Func<double[], double[], double, double, double, double[]>? segmentAdvantages = null)
+    public void ComputeAdvantages(double gamma, double lambda, Func<double[], double[], bool[], double, double, double, double[]>? environmentAdvantages = null)
     {
-        var (advantages, targets) = segmentAdvantages is null
+        var (advantages, targets) = environmentAdvantages is null
             ? Returns.Gae(RewardsArray, ValuesArray, Dones, LastValues, Steps, Environments, gamma, lambda)
-            : BySegment(segmentAdvantages, gamma, lambda);
+            : ByEnvironment(environmentAdvantages, gamma, lambda);
         Advantages?.Dispose();
         ValueTargets?.Dispose();
         Advantages = tensor(advantages);
         ValueTargets = tensor(targets);
     }
 
-    private (float[] Advantages, float[] ValueTargets) BySegment(Func<double[], double[], double, double, double, double[]> estimator, double gamma, double lambda)
+    private (float[] Advantages, float[] ValueTargets) ByEnvironment(Func<double[], double[], bool[], double, double, double, double[]> estimator, double gamma, double lambda)
     {
         var advantages = new float[Size];
         var targets = new float[Size];
         for (var i = 0; i < Environments; i++)
         {
-            var start = 0;
+            var rows = Enumerable.Range(0, Steps).Select(t => t * Environments + i).ToArray();   // this environment's rows
+            var values = rows.Select(r => (double)ValuesArray[r]).ToArray();
+            var advantage = estimator(rows.Select(r => (double)RewardsArray[r]).ToArray(), (double[])values.Clone(), rows.Select(r => Dones[r]).ToArray(),
+                    LastValues[i], gamma, lambda)
+                ?? throw new InvalidOperationException($"the advantage estimator returned null for environment {i}");
+            if (advantage.Length != Steps)
+            {
+                throw new InvalidOperationException($"the advantage estimator returned {advantage.Length} advantages for environment {i}'s rollout of {Steps} steps");
+            }
             for (var t = 0; t < Steps; t++)
             {
-                var k = t * Environments + i;
-                if (!Dones[k] && t < Steps - 1)
-                {
-                    continue;
-                }
-                var rows = Enumerable.Range(start, t - start + 1).Select(s => s * Environments + i).ToArray();   // this segment's rows
-                var bootstrap = Dones[k] ? 0.0 : LastValues[i];
-                var values = rows.Select(r => (double)ValuesArray[r]).ToArray();
-                var segment = estimator(rows.Select(r => (double)RewardsArray[r]).ToArray(), values, bootstrap, gamma, lambda)
-                    ?? throw new InvalidOperationException("the advantage estimator returned null");
-                if (segment.Length != rows.Length)
-                {
-                    throw new InvalidOperationException($"the advantage estimator returned {segment.Length} advantages for a segment of {rows.Length} steps");
-                }
-                for (var j = 0; j < rows.Length; j++)
-                {
-                    advantages[rows[j]] = (float)segment[j];
-                    targets[rows[j]] = (float)(segment[j] + values[j]);
-                }
-                start = t + 1;
+                advantages[rows[t]] = (float)advantage[t];
+                targets[rows[t]] = (float)(advantage[t] + values[t]);
             }
         }
         return (advantages, targets);

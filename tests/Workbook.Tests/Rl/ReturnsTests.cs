@@ -1,4 +1,6 @@
 using Workbook.Rl;
+using Workbook.Rl.Environments;
+using static TorchSharp.torch;
 
 namespace Workbook.Tests.Rl;
 
@@ -40,28 +42,39 @@ public sealed class ReturnsTests
     }
 
     [Fact]
-    public void VectorisedGaeStopsAtEpisodeBoundariesAndMatchesPerEpisodeGae()
+    public void ARolloutsBuiltInGaeStopsAtEpisodeEndsAndMatchesPerEpisodeGae()
     {
-        // Two environments, 5 steps; environment 0's episode ends after step 2.
-        const int steps = 5, envs = 2;
-        var random = new Random(4);
-        var rewards = Enumerable.Range(0, steps * envs).Select(_ => (float)random.NextDouble()).ToArray();
-        var values = Enumerable.Range(0, steps * envs).Select(_ => (float)random.NextDouble()).ToArray();
-        var dones = new bool[steps * envs];
-        dones[2 * envs + 0] = true;
-        var last = new[] { 0.3f, 0.7f };
-        var (advantages, targets) = Returns.Gae(rewards, values, dones, last, steps, envs, 0.99, 0.95);
+        // 4 CartPole copies, 64 steps with an untrained policy: episodes end inside the rollout.
+        manual_seed(4);
+        var environment = VectorEnvironments.CartPole(4, seed: 4);
+        var networks = ActorCritic.Mlp(environment);
+        using var rollout = new RolloutCollector(environment, seed: 4).Collect(networks.Policy, networks.Value, steps: 64, gamma: 0.99);
+        rollout.ComputeAdvantages(0.99, 0.95);
+        var advantages = rollout.Advantages!.data<float>().ToArray();
+        var targets = rollout.ValueTargets!.data<float>().ToArray();
+        var (steps, envs) = (rollout.Steps, rollout.Environments);
+        Assert.Contains(true, rollout.Dones);
 
-        double[] Column(float[] x, int env, int from, int to) => Enumerable.Range(from, to - from).Select(t => (double)x[t * envs + env]).ToArray();
-        var firstEpisode = Returns.Gae(Column(rewards, 0, 0, 3), Column(values, 0, 0, 3), 0.0, 0.99, 0.95);
-        var secondEpisode = Returns.Gae(Column(rewards, 0, 3, 5), Column(values, 0, 3, 5), 0.3, 0.99, 0.95);
-        var otherEnv = Returns.Gae(Column(rewards, 1, 0, 5), Column(values, 1, 0, 5), 0.7, 0.99, 0.95);
-        var expected0 = firstEpisode.Concat(secondEpisode).ToArray();
-        for (var t = 0; t < steps; t++)
+        for (var i = 0; i < envs; i++)
         {
-            Assert.Equal(expected0[t], advantages[t * envs], 5);
-            Assert.Equal(otherEnv[t], advantages[t * envs + 1], 5);
-            Assert.Equal(advantages[t * envs] + values[t * envs], targets[t * envs], 5);
+            var start = 0;
+            for (var t = 0; t < steps; t++)
+            {
+                var k = t * envs + i;
+                if (!rollout.Dones[k] && t < steps - 1)
+                {
+                    continue;
+                }
+                var rows = Enumerable.Range(start, t - start + 1).Select(s => s * envs + i).ToArray();
+                var episode = Returns.Gae(rows.Select(r => (double)rollout.RewardsArray[r]).ToArray(), rows.Select(r => (double)rollout.ValuesArray[r]).ToArray(),
+                    rollout.Dones[k] ? 0.0 : rollout.LastValues[i], 0.99, 0.95);
+                for (var j = 0; j < rows.Length; j++)
+                {
+                    Assert.Equal(episode[j], advantages[rows[j]], 1e-4 * (1 + Math.Abs(episode[j])));
+                    Assert.Equal(advantages[rows[j]] + rollout.ValuesArray[rows[j]], targets[rows[j]], 1e-4 * (1 + Math.Abs(targets[rows[j]])));
+                }
+                start = t + 1;
+            }
         }
     }
 

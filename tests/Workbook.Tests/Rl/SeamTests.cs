@@ -50,16 +50,35 @@ public sealed class SeamTests
     private static Tensor StudentClippedSurrogate(Tensor ratio, Tensor advantages, double epsilon) =>
         minimum(ratio * advantages, ratio.clamp(1 - epsilon, 1 + epsilon) * advantages);
 
-    /// <summary>A student's GAE for one segment, as RlExercises.CheckGae takes it: Â_t = δ_t + γλ Â_{t+1}.</summary>
-    private static double[] StudentGae(double[] rewards, double[] values, double bootstrap, double gamma, double lambda)
+    /// <summary>
+    /// A student's GAE over one environment's rollout, as RlExercises.CheckGae takes it: Â_t = δ_t + γλ (1 − d_t) Â_{t+1},
+    /// δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t, V_T = lastValue.
+    /// </summary>
+    private static double[] StudentGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
     {
         var advantages = new double[rewards.Length];
         var next = 0.0;
         for (var t = rewards.Length - 1; t >= 0; t--)
         {
-            var nextValue = t == rewards.Length - 1 ? bootstrap : values[t + 1];
-            next = rewards[t] + gamma * nextValue - values[t] + gamma * lambda * next;
+            var nextValue = dones[t] ? 0.0 : t == rewards.Length - 1 ? lastValue : values[t + 1];
+            next = rewards[t] + gamma * nextValue - values[t] + (dones[t] ? 0.0 : gamma * lambda * next);
             advantages[t] = next;
+        }
+        return advantages;
+    }
+
+    /// <summary>The other answer notebook 19 allows: the library's segment GAE on each episode piece (bootstrap 0 after an end, lastValue at the cut).</summary>
+    private static double[] PerEpisodeGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
+    {
+        var advantages = new double[rewards.Length];
+        var start = 0;
+        for (var t = 0; t < rewards.Length; t++)
+        {
+            if (dones[t] || t == rewards.Length - 1)
+            {
+                Returns.Gae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(advantages, start);
+                start = t + 1;
+            }
         }
         return advantages;
     }
@@ -113,37 +132,44 @@ public sealed class SeamTests
         var config = new A2cConfig(TotalSteps: 61_440, Seed: 5);
         var environment = VectorEnvironments.CartPole(config.Environments, 5);
         var (policy, networks) = StudentNetworks(environment);
-        var segments = 0;
+        var calls = 0;
         var steps = 0;
-        var pieces = new LossPieces(Advantages: (rewards, values, bootstrap, gamma, lambda) =>
+        var episodeEnds = 0;
+        var pieces = new LossPieces(Advantages: (rewards, values, dones, lastValue, gamma, lambda) =>
         {
-            segments++;
+            calls++;
             steps += rewards.Length;
-            return StudentGae(rewards, values, bootstrap, gamma, lambda);
+            episodeEnds += dones.Count(d => d);
+            return StudentGae(rewards, values, dones, lastValue, gamma, lambda);
         });
 
         var result = A2c.Train(environment, config, networks, pieces);
 
         Assert.Equal(config.TotalSteps, steps);                              // every collected step went through the student's GAE
-        Assert.True(segments > config.TotalSteps / (config.Environments * config.StepsPerRollout) * config.Environments,
-            $"{segments} segments: rollouts are cut at episode ends too");
+        Assert.Equal(config.TotalSteps / (config.Environments * config.StepsPerRollout) * config.Environments, calls);   // once per environment and rollout
+        Assert.True(episodeEnds > 0, "the rollouts it was given contain episode ends");
         Assert.Same(policy, result.Policy);
         var (_, smoothed) = result.Log.SmoothedReturns(10);
         Assert.True(smoothed.Last() > 3 * smoothed.First() && smoothed.Last() > 50, $"smoothed training return {smoothed.First():F1} -> {smoothed.Last():F1}");
     }
 
     [Fact]
-    public void ACorrectSegmentGaeReproducesTheBuiltInVectorisedGaeExactly()
+    public void ACorrectRolloutGaeAndThePlugsFallbackReproduceTheBuiltInVectorisedGaeExactly()
     {
         var config = new A2cConfig(TotalSteps: 8_192, Seed: 6);
         TrainingLog Run(LossPieces? pieces) => A2c.Train(VectorEnvironments.CartPole(config.Environments, 6), config, pieces: pieces).Log;
         var builtIn = Run(null);
         var student = Run(new LossPieces(Advantages: StudentGae));
-        var library = Run(new LossPieces(Advantages: (r, v, b, g, l) => Returns.Gae(r, v, b, g, l)));
+        var perEpisode = Run(new LossPieces(Advantages: PerEpisodeGae));
+        var plug = RlExercises.PlugGae((r, v, d, last, g, l) => throw new NotImplementedException("the student edition's stub"));
+        var library = Run(new LossPieces(Advantages: plug.Function));   // the stub: the plug's fallback, the library's GAE over the rollout
+        Assert.False(plug.RanYours);
+        Assert.True(plug.ReferenceCalls > 0);
         foreach (var column in new[] { "policy_loss", "value_loss", "kl", "episode_return" })
         {
             Assert.Equal(builtIn.Column(column), library.Column(column));
             Assert.Equal(builtIn.Column(column), student.Column(column));
+            Assert.Equal(builtIn.Column(column), perEpisode.Column(column));
         }
     }
 }

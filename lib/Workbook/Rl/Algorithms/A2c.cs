@@ -49,7 +49,7 @@ public sealed record A2cConfig(
 /// λ trades bias (λ = 0: trust the critic) against variance (λ = 1: Monte Carlo); β is the entropy weight.
 /// <para>
 /// Seams, as in <see cref="Ppo"/>: <c>networks</c> replaces the MLP actor-critic; <c>pieces</c> replaces the policy loss
-/// (<see cref="PolicyLoss"/>), the value loss (<see cref="ValueLoss"/>) or the segment GAE that turns each rollout into
+/// (<see cref="PolicyLoss"/>), the value loss (<see cref="ValueLoss"/>) or the GAE that turns each environment's rollout into
 /// advantages (a student's GAE trains A2C this way). Copy the file into a cell to change anything else.
 /// </para>
 /// </summary>

@@ -80,7 +80,7 @@ public sealed record PpoConfig(
 /// Two seams, so that a variant runs from a notebook cell without copying this file: <c>networks</c> replaces the
 /// MLP actor-critic (any <see cref="Policy"/> and value module), and <c>pieces</c> replaces a loss piece, called inside
 /// this loop on every minibatch: the policy loss (default <see cref="ClipLoss"/> or <see cref="KlPenaltyLoss"/>), the
-/// value loss (<see cref="ValueLoss"/>) or the segment GAE (<see cref="Returns.Gae(IReadOnlyList{double}, IReadOnlyList{double}, double, double, double)"/>).
+/// value loss (<see cref="ValueLoss"/>) or the GAE over each environment's rollout (<see cref="LossPieces.Advantages"/>).
 /// To change more, copy this one file into a cell and edit the loop: it reads top to bottom.
 /// </para>
 /// </summary>

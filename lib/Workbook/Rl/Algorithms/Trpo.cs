@@ -58,13 +58,17 @@ public sealed record TrpoConfig(
 /// <para>
 /// Seams, as in <see cref="Ppo"/>: <c>networks</c> replaces the MLP actor-critic; <c>pieces</c> replaces the policy loss
 /// (the negated surrogate, <see cref="PolicyLoss"/>, whose gradient and line search the trust region uses), the critic's
-/// regression loss (<see cref="ValueFitting.SquaredError"/>) or the segment GAE.
+/// regression loss (<see cref="ValueFitting.SquaredError"/>) or the GAE over each environment's rollout.
 /// </para>
 /// </summary>
 public static class Trpo
 {
-    /// <summary>Trains on <paramref name="environment"/>; <paramref name="networks"/> and <paramref name="pieces"/> default to the MLPs and TRPO's own losses.</summary>
-    public static TrainingResult Train(IVectorEnvironment environment, TrpoConfig config, ActorCritic? networks = null, LossPieces? pieces = null)
+    /// <summary>
+    /// Trains on <paramref name="environment"/>; <paramref name="networks"/> and <paramref name="pieces"/> default to the MLPs and TRPO's own losses,
+    /// <paramref name="conjugateGradientStep"/> (one iteration of <see cref="ConjugateGradient"/>, e.g. a student's) to the library's.
+    /// </summary>
+    public static TrainingResult Train(IVectorEnvironment environment, TrpoConfig config, ActorCritic? networks = null, LossPieces? pieces = null,
+        Func<ConjugateGradientState, Tensor, ConjugateGradientState>? conjugateGradientStep = null)
     {
         if (environment.Count != config.Environments)
         {
@@ -86,7 +90,7 @@ public static class Trpo
             buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
             var advantages = Returns.NormalizeBatch(buffer.Advantages!);
-            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config, pieces?.Policy);
+            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config, pieces?.Policy, conjugateGradientStep);
             var valueLoss = ValueFitting.Fit(value, valueOptimizer, buffer.Observations, buffer.ValueTargets!, config.ValueEpochs, config.ValueMinibatchSize, random, pieces?.Value).Mean;
 
             var episodes = collector.TakeCompletedEpisodes();
@@ -103,10 +107,10 @@ public static class Trpo
 
     /// <summary>
     /// One TRPO policy update on a batch (advantages already normalised). The surrogate is −<paramref name="policyLoss"/>
-    /// (default <see cref="PolicyLoss"/>).
+    /// (default <see cref="PolicyLoss"/>); <paramref name="conjugateGradientStep"/> replaces the library's conjugate-gradient iteration.
     /// </summary>
     public static StepReport Step(Policy policy, Tensor observations, Tensor actions, Tensor oldLogProbs, Tensor advantages, TrpoConfig config,
-        Func<PolicyBatch, Tensor>? policyLoss = null)
+        Func<PolicyBatch, Tensor>? policyLoss = null, Func<ConjugateGradientState, Tensor, ConjugateGradientState>? conjugateGradientStep = null)
     {
         policyLoss ??= PolicyLoss;
         using var scope = NewDisposeScope();
@@ -124,7 +128,7 @@ public static class Trpo
 
         // Natural gradient direction x ≈ F⁻¹ g by conjugate gradient on Fisher-vector products.
         Tensor Fvp(Tensor v) => FisherVectorProduct(policy, observations, oldDistribution, v, config.Damping);
-        var x = ConjugateGradient(Fvp, g, config.ConjugateGradientIterations);
+        var x = ConjugateGradient(Fvp, g, config.ConjugateGradientIterations, step: conjugateGradientStep);
         var xFx = (x * Fvp(x)).sum().ToDouble();
         if (!(xFx > 0))
         {
@@ -168,27 +172,52 @@ public static class Trpo
 
     /// <summary>
     /// Conjugate gradient: approximately solves A x = b for symmetric positive-definite A given only the
-    /// product <paramref name="multiply"/>(v) = A v, in at most <paramref name="iterations"/> steps.
+    /// product <paramref name="multiply"/>(v) = A v, in at most <paramref name="iterations"/> steps (fewer once r·r ≤ <paramref name="tolerance"/>).
+    /// Each iteration is one <see cref="ConjugateGradientState"/> update from the product A p (see there for the formulas);
+    /// <paramref name="step"/> replaces that update (a student's, notebook 20), the loop and the products staying the library's.
     /// </summary>
-    public static Tensor ConjugateGradient(Func<Tensor, Tensor> multiply, Tensor b, int iterations, double tolerance = 1e-10)
+    public static Tensor ConjugateGradient(Func<Tensor, Tensor> multiply, Tensor b, int iterations, double tolerance = 1e-10,
+        Func<ConjugateGradientState, Tensor, ConjugateGradientState>? step = null)
     {
-        var x = zeros_like(b);
-        var r = b.clone();          // residual b − A x
-        var p = b.clone();          // search direction
-        var rr = (r * r).sum().ToDouble();
-        for (var i = 0; i < iterations && rr > tolerance; i++)
+        step ??= ConjugateGradientStep;
+        var state = ConjugateGradientState.Start(b);
+        for (var i = 0; i < iterations && state.Rr > tolerance; i++)
         {
-            var ap = multiply(p);
-            var alpha = rr / (p * ap).sum().ToDouble();
-            x = x + alpha * p;
-            r = r - alpha * ap;
-            var rrNew = (r * r).sum().ToDouble();
-            p = r + rrNew / rr * p;
-            rr = rrNew;
+            state = step(state, multiply(state.P));
         }
-        return x;
+        return state.X;
+    }
+
+    /// <summary>One conjugate-gradient iteration (what notebook 20's exercise asks for, so it is not public).</summary>
+    internal static ConjugateGradientState ConjugateGradientStep(ConjugateGradientState s, Tensor ap)
+    {
+        var alpha = s.Rr / (s.P * ap).sum().ToDouble();
+        var x = s.X + alpha * s.P;
+        var r = s.R - alpha * ap;
+        var rrNew = (r * r).sum().ToDouble();
+        var p = r + rrNew / s.Rr * s.P;
+        return new ConjugateGradientState(x, r, p, rrNew);
     }
 
     /// <summary>TRPO's policy loss: the negated surrogate −E[r_t(θ) Â_t], r_t = π_θ(a|s) / π_old(a|s).</summary>
     public static Tensor PolicyLoss(PolicyBatch batch) => -(batch.Ratio * batch.Advantages).mean();
+}
+
+/// <summary>
+/// The state of conjugate gradient for A x = b after k iterations: the iterate x_k, the residual r_k = b − A x_k, the search
+/// direction p_k and r_kᵀr_k. One iteration, given A p_k: α = rᵀr / pᵀAp, x' = x + α p, r' = r − α A p, β = r'ᵀr' / rᵀr,
+/// p' = r' + β p (Nocedal and Wright, Algorithm 5.2; TRPO uses it for the natural-gradient direction, Notes A, Q5). <see cref="Trpo.ConjugateGradient"/> runs that loop.
+/// </summary>
+/// <param name="X">the iterate x_k: [n].</param>
+/// <param name="R">the residual r_k = b − A x_k: [n].</param>
+/// <param name="P">the search direction p_k: [n].</param>
+/// <param name="Rr">r_kᵀ r_k.</param>
+public sealed record ConjugateGradientState(Tensor X, Tensor R, Tensor P, double Rr)
+{
+    /// <summary>The start from x_0 = 0: r_0 = p_0 = b.</summary>
+    public static ConjugateGradientState Start(Tensor b)
+    {
+        var r = b.clone();
+        return new ConjugateGradientState(zeros_like(b), r, b.clone(), (r * r).sum().ToDouble());
+    }
 }
