@@ -16,37 +16,74 @@ namespace Workbook.Attention;
 public static class AttentionExercises
 {
     /// <summary>
-    /// <c>softmax(QKᵀ/√d_k + mask) V</c> for queries [..., Tq, d], keys [..., Tk, d], values [..., Tk, dv] and an optional
-    /// Bool mask (true = may attend; null = none) broadcastable to [..., Tq, Tk]. Cases: 3-D and 4-D (heads) inputs,
-    /// no mask, causal, padding, both. (No case masks a whole row.)
+    /// Scaled dot-product attention with its mask given as an input form no single call takes (Notes §6.7.2.4 for the
+    /// causal mask): student(queries [B, (H,) Tq, d], keys [B, (H,) Tk, d], values [B, (H,) Tk, dv], keyLengths, causal)
+    /// → (context [B, (H,) Tq, dv], weights [B, (H,) Tq, Tk]). <c>keyLengths</c> [B] (null = every key is real) says that
+    /// key j of example b is real when j &lt; keyLengths[b]; <c>causal</c> lets query i see only keys j ≤ i. The weights
+    /// are <c>softmax(QKᵀ/√d)</c> over the visible keys (exactly 0 on the others), and a query with no visible key
+    /// (keyLengths[b] = 0) gets weights 0 and context 0, never NaN. Cases: 3-D and 4-D (heads) inputs, no mask, padding,
+    /// causal, both, and examples of length 0. The weights are checked first, then the context; a failure names the
+    /// case's keyLengths and causal flag.
     /// </summary>
-    public static ExerciseResult CheckScaledDotProductAttention(Func<Tensor, Tensor, Tensor, Tensor?, Tensor> student)
+    public static ExerciseResult CheckScaledDotProductAttention(Func<Tensor, Tensor, Tensor, long[]?, bool, (Tensor Context, Tensor Weights)> student)
     {
         ArgumentNullException.ThrowIfNull(student);
-        var generator = new Random(8);
-        var cases = new List<Tensor[]>();
         manual_seed(8);
-        foreach (var (shapeQ, tk) in new (long[] Q, long Tk)[] { (new long[] { 2, 4, 8 }, 6), (new long[] { 2, 3, 5, 4 }, 5), (new long[] { 1, 6, 16 }, 6), (new long[] { 3, 2, 4, 8 }, 4) })
+        var cases = new List<(Tensor[] Qkv, long[]? Lengths, bool Causal)>();
+        void Add(long[] shapeQ, long tk, long dv, long[]? lengths, bool causal)
         {
             var batchShape = shapeQ[..^2];
-            long tq = shapeQ[^2], d = shapeQ[^1];
-            var q = randn(shapeQ);
-            var k = randn(batchShape.Append(tk).Append(d).ToArray());
-            var v = randn(batchShape.Append(tk).Append(3L).ToArray());
-            cases.Add(new[] { q, k, v });                                                      // no mask
-            cases.Add(new[] { q, k, v, Masks.Causal(tq, tk) });                                // causal [Tq, Tk]
-            var lengths = Enumerable.Range(0, (int)shapeQ[0]).Select(_ => (long)generator.Next(1, (int)tk + 1)).ToArray();
-            var padding = Masks.Padding(lengths, tk);                                          // [B, 1, Tk]
-            if (shapeQ.Length == 4)
-            {
-                padding = padding.unsqueeze(1);                                                // [B, 1, 1, Tk]
-            }
-            cases.Add(new[] { q, k, v, padding });
+            var d = shapeQ[^1];
+            cases.Add((new[] { randn(shapeQ), randn(batchShape.Append(tk).Append(d).ToArray()), randn(batchShape.Append(tk).Append(dv).ToArray()) }, lengths, causal));
         }
-        return Exercise.CheckTensors("scaled dot-product attention",
-            x => student(x[0], x[1], x[2], x.Length > 3 ? x[3] : null),
-            x => DotProductAttention.Attend(x[0], x[1], x[2], x.Length > 3 ? x[3] : null).Context,
-            cases);
+        Add(new long[] { 2, 4, 8 }, 6, 3, null, false);                 // no mask
+        Add(new long[] { 2, 4, 8 }, 6, 3, new long[] { 6, 3 }, false);  // padding
+        Add(new long[] { 2, 4, 8 }, 6, 3, null, true);                  // causal, Tq < Tk
+        Add(new long[] { 2, 4, 8 }, 6, 3, new long[] { 0, 4 }, true);   // both; example 0 has no key
+        Add(new long[] { 2, 3, 5, 4 }, 5, 2, null, false);              // 4-D (heads), no mask
+        Add(new long[] { 2, 3, 5, 4 }, 5, 2, new long[] { 5, 2 }, false);
+        Add(new long[] { 2, 3, 5, 4 }, 5, 2, null, true);
+        Add(new long[] { 2, 3, 5, 4 }, 5, 2, new long[] { 2, 0 }, true);
+        Add(new long[] { 1, 6, 16 }, 6, 4, new long[] { 6 }, true);
+        Add(new long[] { 3, 2, 4, 8 }, 4, 3, new long[] { 1, 4, 0 }, false);
+        Add(new long[] { 3, 6, 8 }, 3, 3, new long[] { 3, 1, 2 }, true); // Tq > Tk
+        var inputs = cases.Select(c => c.Qkv).ToList();
+
+        (Tensor Context, Tensor Weights) Reference(int index, Tensor[] x)
+        {
+            var (_, lengths, causal) = cases[index];
+            Tensor? keep = null;
+            if (lengths is not null)
+            {
+                keep = Masks.Padding(lengths, x[1].shape[^2]);                           // [B, 1, Tk]
+                if (x[0].dim() == 4)
+                {
+                    keep = keep.unsqueeze(1);                                            // [B, 1, 1, Tk]
+                }
+            }
+            var result = DotProductAttention.Attend(x[0], x[1], x[2], keep, causal);
+            return (result.Context, result.Weights);
+        }
+        ExerciseResult Check(string part, Func<(Tensor Context, Tensor Weights), Tensor> pick)
+        {
+            var current = -1; // CheckTensors runs the reference of a case, then the student's function, case after case
+            var result = Exercise.CheckTensors($"scaled dot-product attention ({part})",
+                x => pick(student(x[0], x[1], x[2], cases[current].Lengths?.ToArray(), cases[current].Causal)),
+                x => pick(Reference(++current, x)),
+                inputs);
+            if (result.Passed || !result.Attempted)
+            {
+                return result with { Exercise = "scaled dot-product attention" };
+            }
+            var (_, lengths, causal) = cases[result.CasesChecked - 1];
+            var empty = lengths?.Select((l, b) => (l, b)).Where(p => p.l == 0).Select(p => p.b).ToList() ?? new List<int>();
+            var note = empty.Count == 0 ? ""
+                : $"; example{(empty.Count > 1 ? "s" : "")} {string.Join(", ", empty)} {(empty.Count > 1 ? "have" : "has")} no key, so {(empty.Count > 1 ? "their" : "its")} weights and context must be 0 (not NaN)";
+            return new ExerciseResult("scaled dot-product attention", false, result.CasesChecked,
+                $"the {part}: {result.Message}; that case has keyLengths {(lengths is null ? "null (every key real)" : "[" + string.Join(", ", lengths) + "]")}, causal: {(causal ? "true" : "false")}{note}");
+        }
+        var weights = Check("weights", r => r.Weights);
+        return weights.Passed ? Check("context", r => r.Context) : weights;
     }
 
     /// <summary>A causal mask [Tq, Tk] (Bool, true = may attend): query i sees keys j ≤ i.</summary>
@@ -77,15 +114,59 @@ public static class AttentionExercises
         return Exercise.CheckTensors("masked softmax", x => student(x[0], x[1]), x => Masks.MaskedSoftmax(x[0], x[1]), cases);
     }
 
-    /// <summary>The sinusoidal positional-encoding table [length, dim]: p[t, 2i] = sin(t/10000^{2i/d}), p[t, 2i+1] = cos(…).</summary>
-    public static ExerciseResult CheckSinusoidalEncoding(Func<long, long, Tensor> student)
+    /// <summary>
+    /// The sinusoidal encoding of arbitrary positions (Notes §6.7.2.1; Notes B, "Positional Encoding"): student(positions
+    /// [n] float64, dim) → [n, dim] with p[r, 2i] = sin(positions[r]·ω_i), p[r, 2i+1] = cos(positions[r]·ω_i),
+    /// ω_i = 10000^{-2i/dim}; an odd dim ends with a sine column. The positions may be negative or fractional, so
+    /// <see cref="SinusoidalPositionalEncoding.Table"/> (positions 0 … length-1 only) cannot answer it by indexing. Cases:
+    /// integer positions (where it must agree with the table), negative and fractional offsets, large positions, odd
+    /// dims, dim 1. Compared in float64 to 1e-9; a failure names the case's positions and dim.
+    /// </summary>
+    public static ExerciseResult CheckSinusoidalEncoding(Func<Tensor, long, Tensor> student)
     {
         ArgumentNullException.ThrowIfNull(student);
-        var sizes = new (long Length, long Dim)[] { (1, 2), (10, 4), (50, 16), (7, 6) };
-        return Exercise.CheckTensors("sinusoidal positional encoding",
-            x => student(x[0].item<long>(), x[1].item<long>()).to_type(ScalarType.Float32),
-            x => SinusoidalPositionalEncoding.Table(x[0].item<long>(), x[1].item<long>()),
-            sizes.Select(s => new[] { tensor(s.Length), tensor(s.Dim) }), atol: 1e-4, rtol: 1e-4);
+        var cases = new (double[] Positions, long Dim)[]
+        {
+            (Enumerable.Range(0, 10).Select(t => (double)t).ToArray(), 4),
+            (new[] { -3.0, -0.5, 0.0, 2.25, 7.0 }, 6),
+            (Enumerable.Range(0, 40).Select(t => -15.0 + 0.75 * t).ToArray(), 16),
+            (new[] { 1000.5, -1000.0, 3.0 }, 7),
+            (new[] { -2.0, 0.1 }, 1),
+            (new[] { 12.0, 11.0, -4.5, 0.0 }, 9),
+        };
+        ScalarType? returned = null;
+        var result = Exercise.CheckTensors("sinusoidal positional encoding",
+            x =>
+            {
+                var encoding = student(x[0], x[1].item<long>());
+                returned = encoding?.dtype;
+                return encoding!;   // null is reported by CheckTensors
+            },
+            x => SinusoidalAt(x[0], x[1].item<long>()),
+            cases.Select(c => new[] { tensor(c.Positions, dtype: ScalarType.Float64), tensor(c.Dim) }), atol: 1e-9, rtol: 0);
+        if (result.Passed || !result.Attempted)
+        {
+            return result;
+        }
+        var (positions, dim) = cases[result.CasesChecked - 1];
+        var shown = string.Join(", ", positions.Take(12).Select(p => p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)));
+        return result with
+        {
+            Message = $"{result.Message}; that case is positions [{shown}{(positions.Length > 12 ? ", ..." : "")}] (row r of your result is positions[r]), dim {dim}" +
+                (returned is { } type && type != ScalarType.Float64 ? $"; your result has dtype {type}: compute in Float64 (1e-9 is finer than float32 resolves)" : ""),
+        };
+    }
+
+    /// <summary>The reference of <see cref="CheckSinusoidalEncoding"/>: the encodings of arbitrary positions [n] → [n, dim], float64.</summary>
+    private static Tensor SinusoidalAt(Tensor positions, long dim)
+    {
+        var pairIndex = arange(0, dim, 2, dtype: ScalarType.Float64);                       // [ceil(d/2)] = 2i
+        var frequencies = exp(pairIndex * (-Math.Log(10000.0) / dim));                      // ω_i
+        var angles = positions.to_type(ScalarType.Float64).unsqueeze(1) * frequencies.unsqueeze(0); // [n, ceil(d/2)]
+        var result = zeros(positions.shape[0], dim, dtype: ScalarType.Float64);
+        result.index_put_(angles.sin(), TensorIndex.Colon, TensorIndex.Slice(0, null, 2));
+        result.index_put_(angles.cos().narrow(1, 0, dim / 2), TensorIndex.Colon, TensorIndex.Slice(1, null, 2));
+        return result;
     }
 
     private static Tensor AsNumbers(Tensor mask, string who) => mask.dtype == ScalarType.Bool

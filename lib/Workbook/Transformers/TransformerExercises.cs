@@ -18,32 +18,43 @@ public static class TransformerExercises
             new[] { 1L, 2, 5, 16 }.Select(t => new[] { tensor(t) }), atol: 0, rtol: 0);
 
     /// <summary>
-    /// Layer norm over the last dimension with gain γ and shift β (Notes §6.7.2.6), ε = 1e-5 inside
-    /// the square root, biased variance: student(a, γ, β).
+    /// The backward pass of layer norm by hand, one level below the forward call (Notes §6.7.2.6):
+    /// student(a [..., d], γ [d], g [..., d]) → ∂L/∂a [..., d], where the output is y = x̂·γ + β with
+    /// x̂ = (a − μ)/√(σ² + ε) over the last dimension (biased variance, ε = 1e-5) and g = ∂L/∂y is the upstream gradient.
+    /// The reference is autograd through <c>nn.functional.layer_norm</c> (float64), so a student who calls autograd
+    /// passes: the notebook says so; the point is the formula
+    /// ∂L/∂a = (γ⊙g − mean(γ⊙g) − x̂·mean(γ⊙g⊙x̂)) / √(σ² + ε). Cases: 2-D and 3-D inputs, γ = 1, a scaled and
+    /// shifted input, d = 1 (the gradient is 0), and an upstream gradient along the all-ones direction (also 0).
+    /// A failure names the case.
     /// </summary>
-    public static ExerciseResult CheckLayerNorm(Func<Tensor, Tensor, Tensor, Tensor> student)
+    public static ExerciseResult CheckLayerNormBackward(Func<Tensor, Tensor, Tensor, Tensor> student)
     {
-        Tensor Reference(Tensor[] inputs)
+        ArgumentNullException.ThrowIfNull(student);
+        static Tensor Reference(Tensor[] inputs)
         {
-            var norm = new LayerNorm(inputs[0].shape[^1], dtype: ScalarType.Float64);
-            using (no_grad())
-            {
-                norm.Weight.copy_(inputs[1]);
-                norm.Bias.copy_(inputs[2]);
-            }
-            using (no_grad())
-            {
-                return norm.call(inputs[0]);
-            }
+            var a = inputs[0].detach().clone().requires_grad_(true);
+            using var enabled = enable_grad();
+            var output = nn.functional.layer_norm(a, new[] { a.shape[^1] }, inputs[1], zeros_like(inputs[1]), 1e-5);
+            output.backward(new[] { inputs[2] });
+            return a.grad!.detach().clone();
         }
         using var generator = new Generator(5);
-        var cases = new[] { (2L, 8L), (3L, 16L), (1L, 5L) }.Select(s => new[]
+        Tensor Randn(params long[] shape) => randn(shape, dtype: ScalarType.Float64, generator: generator);
+        Tensor Gain(long d) => rand(new[] { d }, dtype: ScalarType.Float64, generator: generator) + 0.5;  // in [0.5, 1.5)
+        var cases = new List<(string What, Tensor[] Inputs)>
         {
-            randn(new[] { s.Item1, 4, s.Item2 }, dtype: ScalarType.Float64, generator: generator) * 3 + 1,
-            rand(new[] { s.Item2 }, dtype: ScalarType.Float64, generator: generator) + 0.5,
-            randn(new[] { s.Item2 }, dtype: ScalarType.Float64, generator: generator),
-        }).ToList();
-        return Exercise.CheckTensors("layer norm", inputs => student(inputs[0], inputs[1], inputs[2]), Reference, cases, atol: 1e-8, rtol: 1e-6);
+            ("a [2, 4, 8] drawn N(0, 1), γ in [0.5, 1.5), g drawn N(0, 1)", new[] { Randn(2, 4, 8), Gain(8), Randn(2, 4, 8) }),
+            ("a [3, 16] = 3·N(0, 1) + 1, γ = 1", new[] { Randn(3, 16) * 3 + 1, ones(16, dtype: ScalarType.Float64), Randn(3, 16) }),
+            ("a [1, 4, 5] = 0.1·N(0, 1) − 2 (a small spread), γ in [0.5, 1.5)", new[] { Randn(1, 4, 5) * 0.1 - 2, Gain(5), Randn(1, 4, 5) }),
+            ("a [2, 3, 1]: d = 1, so x̂ = 0 whatever a is", new[] { Randn(2, 3, 1), Gain(1), Randn(2, 3, 1) }),
+            ("a [4, 6], γ = 1, and g = 1 everywhere (shifting every output equally)", new[] { Randn(4, 6), ones(6, dtype: ScalarType.Float64), ones(4, 6, dtype: ScalarType.Float64) }),
+            ("a [2, 5, 32] = 5·N(0, 1) + 3, γ in [0.5, 1.5), g drawn N(0, 1)", new[] { Randn(2, 5, 32) * 5 + 3, Gain(32), Randn(2, 5, 32) }),
+        };
+        var result = Exercise.CheckTensors("layer-norm backward", inputs => student(inputs[0], inputs[1], inputs[2]), Reference,
+            cases.Select(c => c.Inputs), atol: 1e-9, rtol: 1e-6);
+        return result.Passed || !result.Attempted
+            ? result
+            : result with { Message = $"{result.Message}; that case is {cases[result.CasesChecked - 1].What} (inputs a, γ, g)" };
     }
 
     /// <summary>

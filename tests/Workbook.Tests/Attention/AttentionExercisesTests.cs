@@ -6,27 +6,60 @@ namespace Workbook.Tests.Attention;
 
 public sealed class AttentionExercisesTests
 {
-    private static Tensor Straightforward(Tensor q, Tensor k, Tensor v, Tensor? keep)
+    // The notebook's reference answer: the mask built from the lengths, broadcast over heads, and the no-key rows zeroed.
+    private static (Tensor Context, Tensor Weights) Straightforward(Tensor q, Tensor k, Tensor v, long[]? keyLengths, bool causal, bool zeroEmptyRows = true)
     {
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1]);
-        if (keep is not null) scores = scores.masked_fill(keep.logical_not(), double.NegativeInfinity);
-        return scores.softmax(-1).matmul(v);
+        long tq = q.shape[^2], tk = k.shape[^2];
+        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1]);              // [B, (H,) Tq, Tk]
+        var keep = ones(tq, tk, dtype: ScalarType.Bool);
+        if (causal) keep = keep.tril();
+        if (keyLengths is not null)
+        {
+            var real = arange(tk).unsqueeze(0) < tensor(keyLengths).unsqueeze(1);          // [B, Tk]
+            var shape = new long[q.dim()];
+            Array.Fill(shape, 1L);
+            shape[0] = q.shape[0];
+            shape[^1] = tk;
+            keep = keep.logical_and(real.reshape(shape));                                  // [B, (1,) Tq, Tk]
+        }
+        var weights = scores.masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1);
+        if (zeroEmptyRows) weights = weights.nan_to_num(0.0);
+        return (weights.matmul(v), weights);
     }
 
     [Fact]
-    public void ACorrectAttentionPassesAndAnUnscaledOneFailsNamingTheCase()
+    public void ACorrectAttentionPassesAndWrongOnesFailNamingTheCaseInTheStudentsTerms()
     {
-        var passed = AttentionExercises.CheckScaledDotProductAttention(Straightforward);
+        var passed = AttentionExercises.CheckScaledDotProductAttention((q, k, v, l, c) => Straightforward(q, k, v, l, c));
         Assert.True(passed.Passed, passed.Message);
         Assert.True(passed.CasesChecked >= 10);
 
-        var unscaled = AttentionExercises.CheckScaledDotProductAttention((q, k, v, _) => q.matmul(k.transpose(-2, -1)).softmax(-1).matmul(v));
+        var unscaled = AttentionExercises.CheckScaledDotProductAttention((q, k, v, l, c) => Straightforward(q * Math.Sqrt(q.shape[^1]), k, v, l, c));
         Assert.False(unscaled.Passed);
         Assert.Contains("case 1", unscaled.Message);
+        Assert.Contains("weights", unscaled.Message);
 
-        var ignoresMask = AttentionExercises.CheckScaledDotProductAttention((q, k, v, _) => Straightforward(q, k, v, null));
-        Assert.False(ignoresMask.Passed);
-        Assert.Contains("case 2", ignoresMask.Message);   // the first masked case
+        var ignoresLengths = AttentionExercises.CheckScaledDotProductAttention((q, k, v, _, c) => Straightforward(q, k, v, null, c));
+        Assert.False(ignoresLengths.Passed);
+        Assert.Contains("case 2", ignoresLengths.Message);      // the first padded case
+        Assert.Contains("keyLengths [6, 3]", ignoresLengths.Message);
+
+        var nanRows = AttentionExercises.CheckScaledDotProductAttention((q, k, v, l, c) => Straightforward(q, k, v, l, c, zeroEmptyRows: false));
+        Assert.False(nanRows.Passed);
+        Assert.Contains("case 4", nanRows.Message);             // example 0 has no key
+        Assert.Contains("NaN", nanRows.Message);
+        Assert.Contains("no key", nanRows.Message);
+
+        var wrongContext = AttentionExercises.CheckScaledDotProductAttention((q, k, v, l, c) =>
+        {
+            var (context, weights) = Straightforward(q, k, v, l, c);
+            return (context + 1, weights);
+        });
+        Assert.False(wrongContext.Passed);
+        Assert.Contains("context", wrongContext.Message);
+
+        var stub = AttentionExercises.CheckScaledDotProductAttention((_, _, _, _, _) => throw new NotImplementedException("write it"));
+        Assert.False(stub.Attempted);
     }
 
     [Fact]
@@ -52,22 +85,45 @@ public sealed class AttentionExercisesTests
     }
 
     [Fact]
-    public void SinusoidalCheckAcceptsTheFormula()
+    public void SinusoidalCheckAcceptsArbitraryPositionsAndNamesTheCaseOfAWrongOne()
     {
-        static Tensor Table(long length, long dim)
+        static Tensor Encode(Tensor positions, long dim)
         {
-            var result = zeros(length, dim, dtype: ScalarType.Float64);
-            for (long t = 0; t < length; t++)
+            var p = positions.data<double>().ToArray();
+            var result = zeros(p.Length, dim, dtype: ScalarType.Float64);
+            for (var r = 0; r < p.Length; r++)
                 for (long i = 0; 2 * i < dim; i++)
                 {
-                    var angle = t / Math.Pow(10000, 2.0 * i / dim);
-                    result[t, 2 * i] = Math.Sin(angle);
-                    if (2 * i + 1 < dim) result[t, 2 * i + 1] = Math.Cos(angle);
+                    var angle = p[r] / Math.Pow(10000, 2.0 * i / dim);
+                    result[r, 2 * i] = Math.Sin(angle);
+                    if (2 * i + 1 < dim) result[r, 2 * i + 1] = Math.Cos(angle);
                 }
             return result;
         }
-        var result = AttentionExercises.CheckSinusoidalEncoding(Table);
+        var result = AttentionExercises.CheckSinusoidalEncoding(Encode);
         Assert.True(result.Passed, result.Message);
-        Assert.False(AttentionExercises.CheckSinusoidalEncoding((l, d) => Table(l, d).flip(1)).Passed);
+
+        // At integer positions the check agrees with the library's table.
+        var positions = arange(10, dtype: ScalarType.Float64);
+        Assert.True(Encode(positions, 8).allclose(SinusoidalPositionalEncoding.Table(10, 8).to_type(ScalarType.Float64), rtol: 0, atol: 1e-6));
+
+        // Looking a table of positions 0..63 up at the rounded positions is right in case 1 only.
+        var tableLookup = AttentionExercises.CheckSinusoidalEncoding((p, d) =>
+            Encode(arange(64, dtype: ScalarType.Float64), d).index_select(0, p.abs().round().to_type(ScalarType.Int64)));
+        Assert.False(tableLookup.Passed);
+        Assert.Contains("case 2", tableLookup.Message);
+        Assert.Contains("positions [-3, -0.5, 0, 2.25, 7]", tableLookup.Message);
+
+        var singlePrecision = AttentionExercises.CheckSinusoidalEncoding((p, d) => Encode(p, d).to_type(ScalarType.Float32));
+        Assert.False(singlePrecision.Passed);
+        Assert.Contains("Float64", singlePrecision.Message);
+
+        var swapped = AttentionExercises.CheckSinusoidalEncoding((p, d) => Encode(p, d).flip(1));
+        Assert.False(swapped.Passed);
+        Assert.Contains("largest difference", swapped.Message);
+
+        var transposed = AttentionExercises.CheckSinusoidalEncoding((p, d) => Encode(p, d).t());
+        Assert.False(transposed.Passed);
+        Assert.Contains("expected shape", transposed.Message);
     }
 }
