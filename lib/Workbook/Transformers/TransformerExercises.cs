@@ -8,16 +8,6 @@ namespace Workbook.Transformers;
 public static class TransformerExercises
 {
     /// <summary>
-    /// The causal mask: a function of T returning a [T, T] boolean (or 0/1) tensor that is true
-    /// where query i may attend to key j, i.e. j ≤ i (Notes §6.7.2.4).
-    /// </summary>
-    public static ExerciseResult CheckCausalMask(Func<long, Tensor> student) =>
-        Exercise.CheckTensors("causal mask",
-            inputs => student(inputs[0].item<long>()).to(ScalarType.Float64),
-            inputs => ones(inputs[0].item<long>(), inputs[0].item<long>(), dtype: ScalarType.Float64).tril(),
-            new[] { 1L, 2, 5, 16 }.Select(t => new[] { tensor(t) }), atol: 0, rtol: 0);
-
-    /// <summary>
     /// The backward pass of layer norm by hand, one level below the forward call (Notes §6.7.2.6):
     /// student(a [..., d], γ [d], g [..., d]) → ∂L/∂a [..., d], where the output is y = x̂·γ + β with
     /// x̂ = (a − μ)/√(σ² + ε) over the last dimension (biased variance, ε = 1e-5) and g = ∂L/∂y is the upstream gradient.
