@@ -9,7 +9,7 @@ namespace Workbook.Rl;
 /// The two networks an actor-critic algorithm trains (PPO, A2C, TRPO): the actor, any <see cref="Rl.Policy"/>
 /// (observations [B, obs] → π(·|s)), and the critic, any TorchSharp module from observations [B, obs] to values [B].
 /// Pass your own to <c>Ppo.Train</c>, <c>A2c.Train</c> or <c>Trpo.Train</c> (an attention policy, a shared trunk, a
-/// different initialisation); without one they build <see cref="Mlp"/> networks from the config.
+/// different initialisation); without one they build <see cref="TanhMlp"/> networks from the config.
 /// </summary>
 /// <param name="Policy">the actor π_θ.</param>
 /// <param name="Value">the critic V_φ: [B, obs] → [B].</param>

@@ -127,7 +127,7 @@ public sealed class AttentionPolicy : Policy
     public AttentionPolicy(EntitySetLayout layout, int actionCount, int width = 32, int heads = 2, EntityAttentionStep? step = null) : base(nameof(AttentionPolicy))
     {
         encoder = new EntityAttentionEncoder(layout, width, heads, step);
-        logits = Mlp.Create(encoder.OutputWidth, new[] { 64 }, actionCount, outputGain: 0.01);
+        logits = TanhMlp.Create(encoder.OutputWidth, new[] { 64 }, actionCount, outputGain: 0.01);
         ActionCount = actionCount;
         RegisterComponents();
     }
@@ -148,7 +148,7 @@ public sealed class AttentionValue : nn.Module<Tensor, Tensor>
     public AttentionValue(EntitySetLayout layout, int width = 32, int heads = 2) : base(nameof(AttentionValue))
     {
         encoder = new EntityAttentionEncoder(layout, width, heads);
-        head = Mlp.Create(encoder.OutputWidth, new[] { 64 }, 1, outputGain: 1.0);
+        head = TanhMlp.Create(encoder.OutputWidth, new[] { 64 }, 1, outputGain: 1.0);
         RegisterComponents();
     }
 

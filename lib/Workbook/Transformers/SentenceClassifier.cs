@@ -82,7 +82,7 @@ public static class SentenceBatches
 }
 
 /// <summary>Minibatch Adam training of a classifier on (tokens or features, labels), and its accuracy.</summary>
-public static class ClassifierTraining
+public static class SentenceClassifierTraining
 {
     /// <summary>
     /// Trains <paramref name="model"/> on inputs [N, ...] and int64 labels [N] for <paramref name="steps"/> minibatches of

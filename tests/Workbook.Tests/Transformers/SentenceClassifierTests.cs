@@ -55,9 +55,9 @@ public sealed class SentenceClassifierTests
         var rows = Enumerable.Range(0, 64).Select(i => new[] { 5L, i % 3, i % 2 == 0 ? 3 : 1, 2 }).ToArray();
         var inputs = tensor(rows.SelectMany(r => r).ToArray(), new long[] { 64, 4 });
         var labels = tensor(rows.Select(r => r.Contains(3L) ? 1L : 0L).ToArray());
-        var losses = ClassifierTraining.Train(classifier, inputs, labels, steps: 150, batchSize: 32, learningRate: 3e-3, seed: 1);
+        var losses = SentenceClassifierTraining.Train(classifier, inputs, labels, steps: 150, batchSize: 32, learningRate: 3e-3, seed: 1);
         Assert.True(losses.TakeLast(10).Average() < 0.5 * losses.Take(10).Average(), $"loss {losses.Take(10).Average():F3} -> {losses.TakeLast(10).Average():F3}");
-        Assert.True(ClassifierTraining.Accuracy(classifier, inputs, labels) >= 0.95);
+        Assert.True(SentenceClassifierTraining.Accuracy(classifier, inputs, labels) >= 0.95);
     }
 
     [Fact]

@@ -180,7 +180,7 @@ public sealed class MixturePolicy : Policy
         var widths = hidden ?? new[] { 64, 64 };
         ActionDimension = actionDimension;
         Components = components;
-        trunk = Mlp.Create(observationDimension, widths.Take(widths.Count - 1).ToArray(), widths[^1], outputGain: Math.Sqrt(2));
+        trunk = TanhMlp.Create(observationDimension, widths.Take(widths.Count - 1).ToArray(), widths[^1], outputGain: Math.Sqrt(2));
         logits = nn.Linear(widths[^1], components);
         means = nn.Linear(widths[^1], components * actionDimension);
         logStd = nn.Linear(widths[^1], components * actionDimension);
@@ -221,7 +221,7 @@ public sealed class BinnedPolicy : Policy
         low = (double[])actionLow.Clone();
         high = (double[])actionHigh.Clone();
         Bins = bins;
-        net = Mlp.Create(observationDimension, hidden ?? new[] { 64, 64 }, low.Length * bins, outputGain: 0.01);
+        net = TanhMlp.Create(observationDimension, hidden ?? new[] { 64, 64 }, low.Length * bins, outputGain: 0.01);
         RegisterComponents();
     }
 
