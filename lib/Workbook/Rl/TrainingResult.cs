@@ -1,3 +1,4 @@
+using Workbook.Training;
 using Microsoft.Data.Analysis;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -27,8 +27,27 @@ public sealed record EvaluationPoint(int Step, double Seconds, double Value);
 /// <param name="TruthProbabilities">the probability of feeding the ground truth at every step.</param>
 /// <param name="Seconds">wall time of the training steps (evaluations not counted).</param>
 /// <param name="Evaluations">the periodic evaluations, in step order.</param>
-public sealed record Seq2SeqHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities, double Seconds, IReadOnlyList<EvaluationPoint> Evaluations)
+public sealed record Seq2SeqTrainerHistory(IReadOnlyList<double> Losses, IReadOnlyList<double> TruthProbabilities, double Seconds, IReadOnlyList<EvaluationPoint> Evaluations)
 {
+    /// <summary>
+    /// The steps as the library's one history shape: columns step (1-based, steps done), loss, truth_probability, and
+    /// evaluation (NaN except at the steps where an evaluation ran).
+    /// </summary>
+    public TrainingLog Log
+    {
+        get
+        {
+            var log = new TrainingLog("step", "loss", "truth_probability", "evaluation");
+            var evaluations = Evaluations.ToDictionary(e => e.Step, e => e.Value);
+            for (var k = 0; k < Losses.Count; k++)
+            {
+                log.Add(("step", k + 1), ("loss", Losses[k]), ("truth_probability", TruthProbabilities[k]),
+                    ("evaluation", evaluations.TryGetValue(k + 1, out var value) ? value : double.NaN));
+            }
+            return log;
+        }
+    }
+
     /// <summary>Mean loss over the last tenth of the steps.</summary>
     public double FinalLoss => Losses.Skip(Losses.Count - Math.Max(1, Losses.Count / 10)).Average();
 }
@@ -40,7 +59,7 @@ public static class Seq2SeqTrainer
     /// Adam on mini-batches drawn at random from <paramref name="train"/>, clipping, scheduled sampling; every
     /// <see cref="Seq2SeqTrainerConfig.EvaluateEvery"/> steps, <paramref name="evaluate"/> is called in eval mode (its time is not counted).
     /// </summary>
-    public static Seq2SeqHistory Train<TModel>(TModel model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTrainerConfig options,
+    public static Seq2SeqTrainerHistory Train<TModel>(TModel model, IReadOnlyList<TranslationExample> train, Vocabulary source, Vocabulary target, Seq2SeqTrainerConfig options,
         Func<TModel, double>? evaluate = null)
         where TModel : nn.Module, ISequenceToSequence
     {
@@ -86,7 +105,7 @@ public static class Seq2SeqTrainer
             }
         }
         model.eval();
-        return new Seq2SeqHistory(losses, probabilities, clock.Elapsed.TotalSeconds, evaluations);
+        return new Seq2SeqTrainerHistory(losses, probabilities, clock.Elapsed.TotalSeconds, evaluations);
     }
 
     /// <summary>Greedy outputs for every example (batched), as target tokens.</summary>

@@ -78,9 +78,23 @@ public sealed class CausalLanguageModeling : ITrainingObjective
 /// <param name="Tokens">tokens trained on so far.</param>
 public sealed record TrainingPoint(int Step, double TrainLoss, double ValidLoss, double LearningRate, double Seconds, long Tokens);
 
-/// <summary>What <see cref="GptTrainer.Train"/> returns.</summary>
-public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
+/// <summary>What <see cref="GptTrainer.Train"/> returns: one <see cref="TrainingPoint"/> per evaluation, and the same rows as a <see cref="TrainingLog"/>.</summary>
+public sealed record GptTrainerHistory(IReadOnlyList<TrainingPoint> Points)
 {
+    /// <summary>The points as the library's one history shape: columns step, train_loss, valid_loss, learning_rate, wall_seconds, tokens.</summary>
+    public TrainingLog Log
+    {
+        get
+        {
+            var log = new TrainingLog("step", "train_loss", "valid_loss", "learning_rate", "wall_seconds", "tokens");
+            foreach (var p in Points)
+            {
+                log.Add(("step", p.Step), ("train_loss", p.TrainLoss), ("valid_loss", p.ValidLoss), ("learning_rate", p.LearningRate), ("wall_seconds", p.Seconds), ("tokens", p.Tokens));
+            }
+            return log;
+        }
+    }
+
     /// <summary>The last validation loss.</summary>
     public double FinalValidLoss => Points[^1].ValidLoss;
 
@@ -96,7 +110,7 @@ public sealed record TrainingHistory(IReadOnlyList<TrainingPoint> Points)
 public static class GptTrainer
 {
     /// <summary>Trains <paramref name="model"/> in place on <paramref name="objective"/> (default: next token) and returns its history.</summary>
-    public static TrainingHistory Train(LanguageModel model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainerConfig config,
+    public static GptTrainerHistory Train(LanguageModel model, IReadOnlyList<int> trainTokens, IReadOnlyList<int> validTokens, GptTrainerConfig config,
         ITrainingObjective? objective = null)
     {
         objective ??= CausalLanguageModeling.Instance;
@@ -151,7 +165,7 @@ public static class GptTrainer
             }
         }
         optimizer.Dispose();
-        return new TrainingHistory(points);
+        return new GptTrainerHistory(points);
     }
 
     /// <summary>

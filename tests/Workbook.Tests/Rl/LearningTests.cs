@@ -28,7 +28,7 @@ public sealed class LearningTests
         var returns = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_000 + seed), result.Policy, episodes: 100, greedy: true);
         Assert.True(returns.Average() >= 475, $"seed {seed}: mean greedy return {returns.Average():F1} over 100 episodes");
         var history = result.History;
-        Assert.All(TrainingLog.StandardColumns, name => Assert.Contains(name, history.Columns.Select(c => c.Name)));
+        Assert.All(RlLogs.StandardColumns, name => Assert.Contains(name, history.Columns.Select(c => c.Name)));
         Assert.Equal(result.Log.Count, history.Rows.Count);
         Assert.All(result.Log.Column("clip_fraction"), f => Assert.InRange(f, 0, 1));
     }

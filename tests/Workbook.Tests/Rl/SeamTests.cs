@@ -1,3 +1,4 @@
+using Workbook.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using Workbook.Rl;

@@ -144,6 +144,10 @@ public class GptTests
         // Uniform guessing costs ln(vocabulary) ≈ 3.3 nats; the floor is the entropy rate (about 0.5).
         Assert.True(history.FinalValidLoss < 1.3, $"validation loss {history.FinalValidLoss}");
         Assert.True(history.FinalValidLoss > grammar.EntropyRate() - 0.05, $"validation loss {history.FinalValidLoss} below the entropy floor {grammar.EntropyRate()}");
+        // The same rows in the library's one history shape.
+        Assert.Equal(new[] { "step", "train_loss", "valid_loss", "learning_rate", "wall_seconds", "tokens" }, history.Log.Columns);
+        Assert.Equal(history.FinalValidLoss, history.Log.Last("valid_loss"));
+        Assert.Equal(history.Points.Select(p => (double)p.Step), history.Log.Column("step"));
     }
 
     [Fact]

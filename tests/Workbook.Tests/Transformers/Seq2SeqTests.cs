@@ -34,6 +34,10 @@ public class Seq2SeqTests
                 return Seq2SeqTrainer.GreedyAccuracy(m, data.Test, Source, Target);
             });
         Assert.Equal(new[] { 100, 200, 250 }, history.Evaluations.Select(e => e.Step));
+        var log = history.Log;   // the library's one history shape: a row per step, the evaluations where they ran
+        Assert.Equal(250, log.Count);
+        Assert.Equal(history.Losses, log.Column("loss"));
+        Assert.Equal(new[] { 100.0, 200, 250 }, log.Column("step").Where((_, k) => !double.IsNaN(log.Column("evaluation")[k])));
         Assert.Equal(3, calls.Count);
         Assert.True(history.Seconds > 0 && history.Evaluations.Select(e => e.Seconds).SequenceEqual(history.Evaluations.Select(e => e.Seconds).Order()));
         Assert.True(history.FinalLoss < 0.3 * history.Losses.Take(20).Average(), $"loss {history.Losses.Take(20).Average():F3} -> {history.FinalLoss:F3}");

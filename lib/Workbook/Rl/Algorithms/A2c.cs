@@ -70,7 +70,7 @@ public static class A2c
         var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         var updates = (int)(config.TotalSteps / (config.Environments * config.StepsPerRollout));
 
         for (var update = 0; update < updates; update++)

@@ -1,3 +1,4 @@
+using Workbook.Training;
 using System.Diagnostics;
 using TorchSharp;
 using Workbook.Rl.Environments;
@@ -92,7 +93,7 @@ public static class Dqn
         CopyInto(q, target);
         var optimizer = optim.Adam(q.parameters(), config.LearningRate);
         var buffer = new ReplayBuffer(config.UseReplay ? config.BufferSize : config.BatchSize, observationDimension);
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         var (lossSum, qSum, updatesSinceRow) = (0.0, 0.0, 0);
         long gradientSteps = 0;
 

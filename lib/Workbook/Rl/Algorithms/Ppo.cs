@@ -102,7 +102,7 @@ public static class Ppo
         var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate, eps: 1e-5);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         var batchSize = config.Environments * config.StepsPerRollout;
         var updates = (int)(config.TotalSteps / batchSize);
         var klBeta = config.InitialKlBeta;

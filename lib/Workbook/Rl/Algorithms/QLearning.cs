@@ -1,3 +1,4 @@
+using Workbook.Training;
 using Workbook.Rl.Environments;
 
 namespace Workbook.Rl.Algorithms;
@@ -72,7 +73,7 @@ public static class QLearning
                 q[s, a] = config.InitialQ;
             }
         }
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         long steps = 0;
 
         for (var episode = 0; episode < config.Episodes; episode++)

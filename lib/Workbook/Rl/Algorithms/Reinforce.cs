@@ -61,7 +61,7 @@ public static class Reinforce
         var value = new ValueNetwork(environment.ObservationSpace.Dimension, config.Hidden);
         var policyOptimizer = optim.Adam(policy.parameters(), config.LearningRate);
         var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         long steps = 0;
 
         for (var iteration = 0; iteration < config.Iterations; iteration++)

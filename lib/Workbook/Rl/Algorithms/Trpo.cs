@@ -80,7 +80,7 @@ public static class Trpo
         var (policy, value) = networks ?? ActorCritic.Mlp(environment, config.Hidden, config.InitialLogStd);
         var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = new TrainingLog();
+        var log = RlLogs.Create();
         var batchSize = config.Environments * config.StepsPerRollout;
         var updates = (int)(config.TotalSteps / batchSize);
 

@@ -1,22 +1,26 @@
 using Microsoft.Data.Analysis;
 
-namespace Workbook.Rl;
+namespace Workbook.Training;
 
 /// <summary>
-/// One row per update of a training run (step, episode return, losses, KL, entropy, clip fraction,
-/// wall seconds, and any algorithm-specific column), convertible to a DataFrame that charts draw.
-/// A value an update did not produce is NaN (for example the episode return when no episode ended).
+/// The one shape of a training history: one row per step, update or evaluation, in named double columns that
+/// charts and DataFrames read. A value a row did not produce is NaN (an episode return when no episode ended, a
+/// validation loss between evaluations). Every trainer's result exposes one as <c>Log</c>: <c>GptTrainerHistory</c>,
+/// <c>Seq2SeqTrainerHistory</c>, and the RL algorithms' <c>TrainingResult</c> and <c>DqnResult</c>.
 /// </summary>
 public sealed class TrainingLog
 {
-    /// <summary>The columns every algorithm writes, in this order.</summary>
-    public static readonly string[] StandardColumns =
-        { "step", "episode_return", "policy_loss", "value_loss", "kl", "entropy", "clip_fraction", "wall_seconds" };
+    private readonly List<string> order;
+    private readonly Dictionary<string, List<double>> columns;
 
-    private readonly List<string> order = new(StandardColumns);
-    private readonly Dictionary<string, List<double>> columns = StandardColumns.ToDictionary(c => c, _ => new List<double>());
+    /// <param name="columns">the columns every row has, in this order (more appear when a row names them).</param>
+    public TrainingLog(params string[] columns)
+    {
+        order = new List<string>(columns);
+        this.columns = columns.ToDictionary(c => c, _ => new List<double>());
+    }
 
-    /// <summary>Number of rows (updates).</summary>
+    /// <summary>Number of rows.</summary>
     public int Count { get; private set; }
 
     /// <summary>The column names in order.</summary>
@@ -57,28 +61,31 @@ public sealed class TrainingLog
     public DataFrame ToDataFrame() =>
         new(order.Select(name => (DataFrameColumn)new DoubleDataFrameColumn(name, columns[name])));
 
-    /// <summary>Episode returns smoothed with a trailing mean over <paramref name="window"/> non-NaN entries, against steps.</summary>
-    public (double[] Steps, double[] Returns) SmoothedReturns(int window = 10)
+    /// <summary>
+    /// <paramref name="column"/> smoothed with a trailing mean over <paramref name="window"/> non-NaN entries, against
+    /// <paramref name="against"/> (the rows where the column is NaN are skipped).
+    /// </summary>
+    public (double[] X, double[] Y) Smoothed(string column, int window = 10, string against = "step")
     {
-        var steps = Column("step");
-        var returns = Column("episode_return");
-        var xs = new List<double>();
-        var ys = new List<double>();
+        var xs = Column(against);
+        var ys = Column(column);
+        var outX = new List<double>();
+        var outY = new List<double>();
         var recent = new Queue<double>();
-        for (var k = 0; k < returns.Length; k++)
+        for (var k = 0; k < ys.Length; k++)
         {
-            if (double.IsNaN(returns[k]))
+            if (double.IsNaN(ys[k]))
             {
                 continue;
             }
-            recent.Enqueue(returns[k]);
+            recent.Enqueue(ys[k]);
             if (recent.Count > window)
             {
                 recent.Dequeue();
             }
-            xs.Add(steps[k]);
-            ys.Add(recent.Average());
+            outX.Add(xs[k]);
+            outY.Add(recent.Average());
         }
-        return (xs.ToArray(), ys.ToArray());
+        return (outX.ToArray(), outY.ToArray());
     }
 }
