@@ -146,70 +146,105 @@ public sealed class ScriptSession
             Display(text.Text, new[] { "text/plain" }, raw: true);
             return new CellOutcome(true, clock.Elapsed.TotalSeconds);
         }
+        if (FindAssemblyReferences(directives, clock, name) is { } missing)
+        {
+            return missing;
+        }
+        var (restoreFailure, nugetInfo) = RestorePackages(directives, source, clock, name);
+        if (restoreFailure is not null)
+        {
+            return restoreFailure;
+        }
+        var trailing = TrailingExpression(directives.Code);
+        if (await RunScriptAsync(directives.Code, options.WithFilePath(CellPath(cellNumber)), cellNumber, clock, name).ConfigureAwait(false) is { } failure)
+        {
+            return failure;
+        }
+        if (trailing is not null)
+        {
+            ShowReturnValue(trailing);
+        }
+        if (directives.Time)
+        {
+            // The kernel's #!time output, after the cell's own outputs.
+            Display(string.Create(CultureInfo.InvariantCulture, $"Wall time: {clock.Elapsed.TotalMilliseconds:0.####}ms"), new[] { "text/plain" }, raw: true);
+        }
+        return new CellOutcome(true, clock.Elapsed.TotalSeconds, Nuget: nugetInfo);
+    }
+
+    // #r "path.dll": the file must exist (a failed outcome names it), and its folder joins the assembly search path.
+    private CellOutcome? FindAssemblyReferences(CellDirectives directives, Stopwatch clock, string name)
+    {
         foreach (var (line, path) in directives.AssemblyReferences)
         {
-            if (LooksLikePath(path))
+            if (!LooksLikePath(path))
             {
-                var full = Path.GetFullPath(path, notebookDirectory);
-                if (!File.Exists(full))
-                {
-                    var hint = string.Equals(Path.GetFileName(full), "Workbook.dll", StringComparison.OrdinalIgnoreCase)
-                        ? "; build the workbook library first: dotnet build lib/Workbook"
-                        : "";
-                    return Fail(clock, name, line, "FileNotFoundException",
-                        $"#r \"{path}\": assembly file not found (looked for {full}){hint}", Array.Empty<string>());
-                }
-                AssemblyResolution.AddDirectory(Path.GetDirectoryName(full)!);
+                continue;
             }
+            var full = Path.GetFullPath(path, notebookDirectory);
+            if (!File.Exists(full))
+            {
+                var hint = string.Equals(Path.GetFileName(full), "Workbook.dll", StringComparison.OrdinalIgnoreCase)
+                    ? "; build the workbook library first: dotnet build lib/Workbook"
+                    : "";
+                return Fail(clock, name, line, "FileNotFoundException",
+                    $"#r \"{path}\": assembly file not found (looked for {full}){hint}", Array.Empty<string>());
+            }
+            AssemblyResolution.AddDirectory(Path.GetDirectoryName(full)!);
         }
-        JsonObject? nugetInfo = null;
-        var cellOptions = options;
-        if (directives.Packages.Count > 0 || directives.Sources.Count > 0)
-        {
-            sources.AddRange(directives.Sources.Where(s => !sources.Contains(s)));
-            foreach (var package in directives.Packages)
-            {
-                packages.RemoveAll(p => string.Equals(p.Id, package.Id, StringComparison.OrdinalIgnoreCase));
-                packages.Add(package);
-            }
-            if (directives.Packages.Count > 0)
-            {
-                var restoreClock = Stopwatch.StartNew();
-                NugetRestoreResult restored;
-                try
-                {
-                    restored = NugetRestorer.Restore(packages, sources, notebookDirectory, nugetCache);
-                }
-                catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
-                {
-                    var line = source.Split('\n').ToList().FindIndex(l => l.TrimStart().StartsWith("#r", StringComparison.Ordinal) && l.Contains("nuget:", StringComparison.OrdinalIgnoreCase)) + 1;
-                    return Fail(clock, name, line > 0 ? line : null, "NugetRestoreError", e.Message, Array.Empty<string>());
-                }
-                AssemblyResolution.AddDirectory(restored.Directory);
-                var fresh = restored.Assemblies.Where(nugetReferences.Add).ToArray();
-                options = options.AddReferences(fresh.Select(path => MetadataReference.CreateFromFile(path)));
-                cellOptions = options;
-                // As the kernel does: a list of the packages this cell installed, before its outputs.
-                Display("<div><div></div><div></div><div><strong>Installed Packages</strong><ul>" +
-                        string.Concat(directives.Packages.Select(p => $"<li><span>{System.Net.WebUtility.HtmlEncode(p.ToString())}</span></li>")) +
-                        "</ul></div></div>", new[] { "text/html" }, raw: true);
-                nugetInfo = new JsonObject
-                {
-                    ["packages"] = new JsonArray(packages.Select(p => (JsonNode)JsonValue.Create(p.ToString())!).ToArray()),
-                    ["restored"] = !restored.FromCache,
-                    ["seconds"] = Math.Round(restoreClock.Elapsed.TotalSeconds, 3),
-                };
-            }
-        }
+        return null;
+    }
 
-        cellOptions = cellOptions.WithFilePath(CellPath(cellNumber));
-        var code = directives.Code;
-        var trailing = TrailingExpression(code);
+    // #r "nuget: ..." and #i: restores every package named so far (later versions replace earlier ones), adds the new
+    // assemblies to the session's references and shows the kernel's "Installed Packages" list; a failure names the line.
+    private (CellOutcome? Failure, JsonObject? Nuget) RestorePackages(CellDirectives directives, string source, Stopwatch clock, string name)
+    {
+        sources.AddRange(directives.Sources.Where(s => !sources.Contains(s)));
+        if (directives.Packages.Count == 0)
+        {
+            return (null, null);
+        }
+        foreach (var package in directives.Packages)
+        {
+            packages.RemoveAll(p => string.Equals(p.Id, package.Id, StringComparison.OrdinalIgnoreCase));
+            packages.Add(package);
+        }
+        var restoreClock = Stopwatch.StartNew();
+        NugetRestoreResult restored;
+        try
+        {
+            restored = NugetRestorer.Restore(packages, sources, notebookDirectory, nugetCache);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            var line = source.Split('\n').ToList().FindIndex(l => l.TrimStart().StartsWith("#r", StringComparison.Ordinal) && l.Contains("nuget:", StringComparison.OrdinalIgnoreCase)) + 1;
+            return (Fail(clock, name, line > 0 ? line : null, "NugetRestoreError", e.Message, Array.Empty<string>()), null);
+        }
+        AssemblyResolution.AddDirectory(restored.Directory);
+        var fresh = restored.Assemblies.Where(nugetReferences.Add).ToArray();
+        options = options.AddReferences(fresh.Select(path => MetadataReference.CreateFromFile(path)));
+        // As the kernel does: a list of the packages this cell installed, before its outputs.
+        Display("<div><div></div><div></div><div><strong>Installed Packages</strong><ul>" +
+                string.Concat(directives.Packages.Select(p => $"<li><span>{System.Net.WebUtility.HtmlEncode(p.ToString())}</span></li>")) +
+                "</ul></div></div>", new[] { "text/html" }, raw: true);
+        return (null, new JsonObject
+        {
+            ["packages"] = new JsonArray(packages.Select(p => (JsonNode)JsonValue.Create(p.ToString())!).ToArray()),
+            ["restored"] = !restored.FromCache,
+            ["seconds"] = Math.Round(restoreClock.Elapsed.TotalSeconds, 3),
+        });
+    }
+
+    // Compiles and runs the cell's code on the session's script state; a compile error or an exception becomes a failed
+    // outcome naming the cell, the line and (for an exception) where it was thrown.
+    private async Task<CellOutcome?> RunScriptAsync(string code, ScriptOptions cellOptions, int cellNumber, Stopwatch clock, string name)
+    {
         try
         {
             state = state is null
                 ? await CSharpScript.Create<object>(code, cellOptions, typeof(NotebookGlobals), loader).RunAsync(globals).ConfigureAwait(false)
                 : await state.ContinueWithAsync<object>(code, cellOptions).ConfigureAwait(false);
+            return null;
         }
         catch (CompilationErrorException e)
         {
@@ -229,28 +264,24 @@ public sealed class ScriptSession
             var message = $"{exception.GetType().FullName}: {exception.Message}" + (origin is null ? "" : $" (thrown at {origin})");
             return Fail(clock, name, line, exception.GetType().Name, message, frames);
         }
+    }
 
-        if (trailing is not null)
+    // As the kernel does: a cell ending in an expression shows its value (a void call shows nothing).
+    private void ShowReturnValue(ExpressionSyntax trailing)
+    {
+        var value = state!.ReturnValue;
+        if (value is null && IsVoid(trailing))
         {
-            var value = state.ReturnValue;
-            if (value is not null || !IsVoid(trailing))
-            {
-                BeforeDisplay?.Invoke();
-                sink.Output(new JsonObject
-                {
-                    ["output_type"] = "execute_result",
-                    ["execution_count"] = null,
-                    ["data"] = MimeBundles.For(value),
-                    ["metadata"] = new JsonObject(),
-                });
-            }
+            return;
         }
-        if (directives.Time)
+        BeforeDisplay?.Invoke();
+        sink.Output(new JsonObject
         {
-            // The kernel's #!time output, after the cell's own outputs.
-            Display(string.Create(CultureInfo.InvariantCulture, $"Wall time: {clock.Elapsed.TotalMilliseconds:0.####}ms"), new[] { "text/plain" }, raw: true);
-        }
-        return new CellOutcome(true, clock.Elapsed.TotalSeconds, Nuget: nugetInfo);
+            ["output_type"] = "execute_result",
+            ["execution_count"] = null,
+            ["data"] = MimeBundles.For(value),
+            ["metadata"] = new JsonObject(),
+        });
     }
 
     private static readonly Markdig.MarkdownPipeline MarkdownPipeline =
