@@ -16,7 +16,7 @@ namespace Workbook.Attention;
 /// window of the source that it moves itself.
 /// </para>
 /// </summary>
-public sealed class ScoreAttention : nn.Module, IDecoderAttention
+public sealed class ScoreAttention : DecoderAttention
 {
     private readonly IScoreFunction score;
     private readonly Linear? positionHidden;
@@ -49,10 +49,10 @@ public sealed class ScoreAttention : nn.Module, IDecoderAttention
     public IScoreFunction Score => score;
 
     /// <inheritdoc />
-    public string Name => score.Name + (LocalWindow is null ? " (global)" : $" (local, D = {LocalWindow})");
+    public override string Name => score.Name + (LocalWindow is null ? " (global)" : $" (local, D = {LocalWindow})");
 
     /// <inheritdoc />
-    public (Tensor Context, Tensor Weights) Attend(Tensor query, Tensor keys, Tensor keep, long[] lengths)
+    public override (Tensor Context, Tensor Weights) forward(Tensor query, Tensor keys, Tensor keep)
     {
         var scores = score.Score(query, keys);                                             // [batch, 1, source]
         if (LocalWindow is not { } window)
@@ -60,7 +60,7 @@ public sealed class ScoreAttention : nn.Module, IDecoderAttention
             var weights = Masks.MaskedSoftmax(scores, keep);                              // [batch, 1, source]
             return (weights.matmul(keys), weights);                                        // [batch, 1, enc], [batch, 1, source]
         }
-        var last = tensor(lengths.Select(l => (double)(l - 1)).ToArray(), dtype: query.dtype).reshape(-1, 1, 1); // [batch, 1, 1]
+        var last = keep.to(query.dtype).sum(-1).reshape(-1, 1, 1) - 1;                     // the last real position, [batch, 1, 1]
         var centre = last * positionOut!.call(positionHidden!.call(query).tanh()).sigmoid(); // p [batch, 1, 1]
         var positions = arange(keys.shape[1], dtype: query.dtype).reshape(1, 1, -1);       // [1, 1, source]
         var distance = positions - centre;                                                 // [batch, 1, source]

@@ -38,13 +38,20 @@ public sealed record DecoderStep(Tensor Logits, DecoderState Next, Tensor? Weigh
 /// weights [batch, 1, source time] (Notes §6.5.2). <c>ScoreAttention</c> builds one from any
 /// Workbook.Attention.IScoreFunction, globally or locally (Luong).
 /// </summary>
-public interface IDecoderAttention
+public abstract class DecoderAttention : nn.Module<Tensor, Tensor, Tensor, (Tensor Context, Tensor Weights)>
 {
-    /// <summary>Short name for charts ("additive", "general (local)").</summary>
-    string Name { get; }
+    /// <summary>Registers the module under <paramref name="name"/>.</summary>
+    protected DecoderAttention(string name) : base(name) { }
 
-    /// <summary>Context and weights for one decoder step.</summary>
-    (Tensor Context, Tensor Weights) Attend(Tensor query, Tensor keys, Tensor keep, long[] lengths);
+    /// <summary>Short name for charts ("additive", "general (local)").</summary>
+    public abstract string Name { get; }
+
+    /// <summary>
+    /// Context [batch, 1, encoder size] and weights [batch, 1, source time] for one decoder step, from the query
+    /// [batch, 1, query size], the encoder states [batch, source time, encoder size] and the padding mask
+    /// <paramref name="keep"/> [batch, 1, source time] (true at real positions).
+    /// </summary>
+    public abstract override (Tensor Context, Tensor Weights) forward(Tensor query, Tensor keys, Tensor keep);
 }
 
 /// <summary>Where the decoder consults attention.</summary>
@@ -78,10 +85,10 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequen
     private readonly Linear? bridge;
     private readonly Linear? combine;
     private readonly Linear readout;
-    private readonly IDecoderAttention? attention;
+    private readonly DecoderAttention? attention;
 
     /// <summary>Creates the model; <paramref name="attention"/> null gives the plain encoder-decoder with its fixed-size bottleneck.</summary>
-    public Seq2Seq(Seq2SeqConfig config, IDecoderAttention? attention = null, AttentionStyle style = AttentionStyle.Luong) : base(nameof(Seq2Seq))
+    public Seq2Seq(Seq2SeqConfig config, DecoderAttention? attention = null, AttentionStyle style = AttentionStyle.Luong) : base(nameof(Seq2Seq))
     {
         if (config.SourceVocabulary < 4 || config.TargetVocabulary < 4)
         {
@@ -111,7 +118,7 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequen
     public AttentionStyle Style { get; }
 
     /// <summary>The attention mechanism, or null.</summary>
-    public IDecoderAttention? Attention => attention;
+    public DecoderAttention? Attention => attention;
 
     /// <summary>Reads the source [batch, source time] (true lengths <paramref name="lengths"/>).</summary>
     public EncoderResult Encode(Tensor source, long[] lengths)
@@ -154,13 +161,13 @@ public sealed class Seq2Seq : nn.Module<Seq2SeqBatch, Tensor>, ISequenceToSequen
         {
             var input = cat(new[] { embedded, state.Feed! }, 1);                           // [batch, embedding + hidden]
             var next = decoder.call(input, state.Recurrent);                               // s_t [batch, hidden]
-            var (context, weights) = attention.Attend(next.Hidden.unsqueeze(1), encoded.Outputs, encoded.Keep, encoded.Lengths); // [batch, 1, enc], [batch, 1, source]
+            var (context, weights) = attention.call(next.Hidden.unsqueeze(1), encoded.Outputs, encoded.Keep); // [batch, 1, enc], [batch, 1, source]
             var attentional = combine!.call(cat(new[] { context.squeeze(1), next.Hidden }, 1)).tanh(); // h̃_t [batch, hidden]
             return new DecoderStep(readout.call(attentional), new DecoderState(next, attentional), weights.squeeze(1));
         }
         else
         {
-            var (context, weights) = attention.Attend(state.Recurrent.Hidden.unsqueeze(1), encoded.Outputs, encoded.Keep, encoded.Lengths); // query s_{t-1}
+            var (context, weights) = attention.call(state.Recurrent.Hidden.unsqueeze(1), encoded.Outputs, encoded.Keep); // query s_{t-1}
             var input = cat(new[] { embedded, context.squeeze(1) }, 1);                    // [batch, embedding + enc]
             var next = decoder.call(input, state.Recurrent);                               // s_t [batch, hidden]
             var output = combine!.call(cat(new[] { context.squeeze(1), next.Hidden }, 1)).tanh(); // [batch, hidden]
