@@ -1,7 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
-using Workbook.Rl.Environments;
-using Workbook.Training;
 using Workbook.Tensors;
 using static TorchSharp.torch;
 

@@ -1,8 +1,5 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using Workbook.Rl.Environments;
-using Workbook.Training;
-using Workbook.Tensors;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl;
