@@ -158,19 +158,23 @@ public sealed class ImitationTests
     }
 
     [Fact]
-    public void MixtureLogProbExerciseAcceptsTheLogSumExpAndRejectsAnUnweightedSum()
+    public void MixtureResponsibilitiesExerciseAcceptsTheLogSpaceAnswerAndNamesTheTailCaseOfTheDensityRatio()
     {
-        static Tensor Right(Tensor logits, Tensor means, Tensor logStd, Tensor a)
+        static Tensor LogJoint(Tensor logits, Tensor means, Tensor logStd, Tensor a)
         {
             var z = (a.unsqueeze(-1) - means) / logStd.exp();
-            return (logits.log_softmax(-1) - 0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
+            return logits.log_softmax(-1) - 0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI);     // log w_k N_k
         }
-        static Tensor Unweighted(Tensor logits, Tensor means, Tensor logStd, Tensor a)
-        {
-            var z = (a.unsqueeze(-1) - means) / logStd.exp();
-            return (-0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
-        }
-        Assert.True(ImitationExercises.CheckMixtureLogProb(Right).Passed);
-        Assert.False(ImitationExercises.CheckMixtureLogProb(Unweighted).Passed);
+        var right = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => LogJoint(l, m, s, a).softmax(-1));
+        Assert.True(right.Passed, right.Message);
+        // the densities themselves: right where they do not underflow, 0/0 = NaN in the tail
+        var ratio = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => { var p = LogJoint(l, m, s, a).exp(); return p / p.sum(-1, keepdim: true); });
+        Assert.False(ratio.Passed);
+        Assert.Contains("case 3", ratio.Message);
+        Assert.Contains("tail", ratio.Message);
+        // forgetting the weights
+        var unweighted = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => (LogJoint(l, m, s, a) - l.log_softmax(-1)).softmax(-1));
+        Assert.False(unweighted.Passed);
+        Assert.Contains("case 2", unweighted.Message);
     }
 }
