@@ -86,33 +86,67 @@ public static class AttentionExercises
         return weights.Passed ? Check("context", r => r.Context) : weights;
     }
 
-    /// <summary>A causal mask [Tq, Tk] (Bool, true = may attend): query i sees keys j ≤ i.</summary>
-    public static ExerciseResult CheckCausalMask(Func<long, long, Tensor> student)
+    /// <summary>
+    /// The causal mask of a packed batch (Notes §6.7.2.4, the decoder's causal mask): several sequences share one row of
+    /// T positions, <c>documents[b, t]</c> names the sequence position t belongs to (any id ≥ 0) and −1 marks padding.
+    /// student(documents [B, T] long) → keep [B, T, T] Bool, true where query i may see key j: j ≤ i, both in the same
+    /// sequence, neither padding. <see cref="Masks.Causal"/> gives only the triangle (the same for every row of the
+    /// batch) and is allowed; the sequence boundaries and the padding are the exercise. Cases: one sequence (the plain
+    /// triangle), several, every position its own sequence, padding at the end and in the middle, T = 1. A failure names
+    /// the case's documents.
+    /// </summary>
+    public static ExerciseResult CheckPackedCausalMask(Func<Tensor, Tensor> student)
     {
         ArgumentNullException.ThrowIfNull(student);
-        var sizes = new (long Tq, long Tk)[] { (1, 1), (4, 4), (3, 5), (6, 2), (8, 8) };
-        return Exercise.CheckTensors("causal mask",
-            x => AsNumbers(student(x[0].item<long>(), x[1].item<long>()), "your mask"),
-            x => AsNumbers(Masks.Causal(x[0].item<long>(), x[1].item<long>()), "the reference"),
-            sizes.Select(s => new[] { tensor(s.Tq), tensor(s.Tk) }), atol: 0, rtol: 0);
+        var cases = PackedCases();
+        var result = Exercise.CheckTensors("packed causal mask",
+            x => AsNumbers(student(x[0]), "your mask"),
+            x => AsNumbers(PackedMask(x[0]), "the reference"),
+            cases.Select(d => new[] { d }), atol: 0, rtol: 0);
+        return WithDocuments(result, cases);
     }
 
     /// <summary>
-    /// Masked softmax over the last dimension: masked positions get exactly 0, and a row whose keys are all masked gets
-    /// all zeros (not NaN). Scores [..., Tq, Tk], mask Bool broadcastable to them.
+    /// The attention weights of a packed batch: student(scores [B, T, T], documents [B, T] as in
+    /// <see cref="CheckPackedCausalMask"/>) → weights [B, T, T], the softmax of each query's scores over the keys it may
+    /// see, exactly 0 elsewhere; a padding query sees no key, and its row must be all zeros, not NaN.
+    /// <see cref="Masks.MaskedSoftmax"/> is allowed once the mask is built from the documents. A failure names the
+    /// case's documents.
     /// </summary>
-    public static ExerciseResult CheckMaskedSoftmax(Func<Tensor, Tensor, Tensor> student)
+    public static ExerciseResult CheckPackedMaskedSoftmax(Func<Tensor, Tensor, Tensor> student)
     {
         ArgumentNullException.ThrowIfNull(student);
-        manual_seed(9);
-        var cases = new List<Tensor[]>
-        {
-            new[] { randn(2, 4, 4), Masks.Causal(4, 4) },
-            new[] { randn(3, 2, 5) * 10, Masks.Padding(new long[] { 5, 2, 1 }, 5) },
-            new[] { randn(3, 4, 4), Masks.Combine(Masks.Padding(new long[] { 4, 0, 2 }, 4), Masks.Causal(4, 4))! }, // fully masked rows
-        };
-        return Exercise.CheckTensors("masked softmax", x => student(x[0], x[1]), x => Masks.MaskedSoftmax(x[0], x[1]), cases);
+        var cases = PackedCases();
+        using var generator = new Generator(9);
+        var inputs = cases.Select((d, i) => new[] { randn(new[] { d.shape[0], d.shape[1], d.shape[1] }, generator: generator) * (i == 2 ? 10 : 1), d }).ToList();
+        var result = Exercise.CheckTensors("packed masked softmax", x => student(x[0], x[1]), x => Masks.MaskedSoftmax(x[0], PackedMask(x[1])), inputs);
+        return WithDocuments(result, cases);
     }
+
+    private static Tensor PackedMask(Tensor documents)
+    {
+        var same = documents.unsqueeze(2).eq(documents.unsqueeze(1));                 // [B, T, T]: query i, key j in one sequence
+        var real = documents.ge(0).unsqueeze(1);                                      // [B, 1, T]: key j is not padding
+        var t = documents.shape[1];
+        return same.logical_and(real).logical_and(Masks.Causal(t, t).unsqueeze(0));   // [B, T, T]
+    }
+
+    private static List<Tensor> PackedCases() => new()
+    {
+        tensor(new long[,] { { 0, 0, 0, 0 } }),                                       // one sequence: the triangle
+        tensor(new long[,] { { 0, 0, 1, 1, 1, 2 }, { 7, 7, 7, 7, 3, 3 } }),          // several; ids need not be 0, 1, 2
+        tensor(new long[,] { { 0, 0, 1, -1, -1 }, { 4, -1, 4, 5, 5 }, { -1, -1, -1, -1, -1 } }), // padding at the end, in the middle, a whole row
+        tensor(new long[,] { { 0, 1, 2 } }),                                          // every position its own sequence
+        tensor(new long[,] { { 3 }, { -1 } }),                                        // T = 1
+    };
+
+    private static ExerciseResult WithDocuments(ExerciseResult result, List<Tensor> cases) =>
+        result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count
+            ? result
+            : result with { Message = $"{result.Message}; that case has documents {Rows(cases[result.CasesChecked - 1])} (−1 = padding)" };
+
+    private static string Rows(Tensor documents) =>
+        "[" + string.Join(", ", Enumerable.Range(0, (int)documents.shape[0]).Select(b => "[" + string.Join(", ", documents[b].data<long>().ToArray()) + "]")) + "]";
 
     /// <summary>
     /// The sinusoidal encoding of arbitrary positions (Notes §6.7.2.1; Notes B, "Positional Encoding"): student(positions

@@ -138,23 +138,43 @@ public static class SequenceExercises
         "[" + string.Join("; ", hypotheses.Select(h => $"[{string.Join(" ", h.Tokens)}] {Exercise.Show(h.LogProbability)}{(h.Ended ? " ended" : "")}")) + "]";
 
     /// <summary>
-    /// Dot-product attention for one decoder step (Notes §6.5.2): the student's function gets the decoder state
-    /// s [batch, hidden] and the encoder states h [batch, source, hidden] and returns the context Σ_j softmax_j(s·h_j) h_j [batch, hidden].
+    /// Additive (Bahdanau) attention for one decoder step (Notes §6.5.2; <see cref="Attention.AdditiveScore"/> has the same
+    /// score): student(s [batch, q], h [batch, source, k], W_q [n, q], W_k [n, k], b [n], v [n]) → the context
+    /// Σ_j α_j h_j [batch, k] with e_j = vᵀ tanh(W_q s + W_k h_j + b) and α = softmax(e) over the source. The weights are
+    /// given as tensors, which no library module takes (AdditiveScore owns its parameters), and the decoder state and
+    /// the encoder states have different widths, so the dot product does not apply. Compared in float64 to 1e-9; a
+    /// failure names the case's sizes.
     /// </summary>
-    public static ExerciseResult CheckDotAttentionContext(Func<Tensor, Tensor, Tensor> student)
+    public static ExerciseResult CheckAdditiveAttentionContext(Func<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor> student)
     {
+        ArgumentNullException.ThrowIfNull(student);
         var generator = new Generator(7);
-        var cases = new[] { (2L, 5L, 4L), (3L, 1L, 6L), (1L, 9L, 3L) }
-            .Select(s => new[] { randn(s.Item1, s.Item3, dtype: float64, generator: generator), randn(s.Item1, s.Item2, s.Item3, dtype: float64, generator: generator) })
+        var sizes = new (long Batch, long Source, long Query, long Key, long Hidden)[] { (2, 5, 4, 4, 3), (3, 1, 6, 2, 5), (1, 9, 3, 5, 8), (4, 6, 2, 3, 4) };
+        var cases = sizes.Select((z, i) => new[]
+            {
+                randn(new[] { z.Batch, z.Query }, dtype: float64, generator: generator),
+                randn(new[] { z.Batch, z.Source, z.Key }, dtype: float64, generator: generator),
+                randn(new[] { z.Hidden, z.Query }, dtype: float64, generator: generator),
+                randn(new[] { z.Hidden, z.Key }, dtype: float64, generator: generator),
+                randn(new[] { z.Hidden }, dtype: float64, generator: generator),
+                randn(new[] { z.Hidden }, dtype: float64, generator: generator) * (i == 3 ? 6 : 1),   // sharp weights
+            })
             .ToArray();
-        return Exercise.CheckTensors("dot-product attention context",
-            t => student(t[0], t[1]),
+        var result = Exercise.CheckTensors("additive attention context",
+            t => student(t[0], t[1], t[2], t[3], t[4], t[5]),
             t =>
             {
-                var scores = t[1].matmul(t[0].unsqueeze(2)).squeeze(2);         // [batch, source]
-                return scores.softmax(1).unsqueeze(1).matmul(t[1]).squeeze(1);  // [batch, hidden]
+                var hidden = (t[0].matmul(t[2].t()).unsqueeze(1) + t[1].matmul(t[3].t()) + t[4]).tanh();   // [batch, source, n]
+                var weights = hidden.matmul(t[5]).softmax(1);                                               // [batch, source]
+                return weights.unsqueeze(1).matmul(t[1]).squeeze(1);                                        // [batch, k]
             },
             cases, atol: 1e-9, rtol: 1e-7);
+        if (result.Passed || !result.Attempted)
+        {
+            return result;
+        }
+        var z = sizes[result.CasesChecked - 1];
+        return result with { Message = $"{result.Message}; that case has batch {z.Batch}, source length {z.Source}, s width q = {z.Query}, h width k = {z.Key}, score hidden size n = {z.Hidden}" };
     }
 
     private static Tensor Reference<TCell>(Tensor[] t, Func<TCell, Tensor, Tensor, Tensor?, Tensor> step, Func<TCell, (Tensor Weight, Tensor Bias)> parameters)

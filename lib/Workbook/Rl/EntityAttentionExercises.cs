@@ -8,8 +8,8 @@ namespace Workbook.Rl;
 /// <summary>Checked exercises of notebooks 22 and 22b (attention in RL: over entities, over recent steps).</summary>
 public static class EntityAttentionExercises
 {
-    /// <summary>The library's attention step: masked softmax(q·k/√d) v (<see cref="DotProductAttention"/>).</summary>
-    public static Tensor ReferenceStep(Tensor queries, Tensor keys, Tensor values, Tensor keep)
+    /// <summary>The library's attention step: masked softmax(q·k/√d) v (<see cref="DotProductAttention"/>); internal, notebook 22 asks for it.</summary>
+    internal static Tensor ReferenceStep(Tensor queries, Tensor keys, Tensor values, Tensor keep)
     {
         using var result = DotProductAttention.Attend(queries, keys, values, keep);
         return result.Context.alias();
@@ -18,7 +18,9 @@ public static class EntityAttentionExercises
     /// <summary>
     /// Masked scaled dot-product attention over entities: student(queries [B, H, 1, d], keys [B, H, K, d],
     /// values [B, H, K, d], keep [B, 1, 1, K] bool) → context [B, H, 1, d]; padding (keep false) must get weight 0.
-    /// Checked on random cases with padding, including one where only a single entity is present.
+    /// Checked on random cases with padding, including one where only a single entity is present. No case has a fully
+    /// masked row, so <see cref="DotProductAttention.Attend(Tensor, Tensor, Tensor, Tensor?, bool, double?)"/> and TorchSharp's
+    /// <c>scaled_dot_product_attention</c> with keep as its mask also pass; notebook 22's Markdown says so.
     /// </summary>
     public static ExerciseResult CheckEntityAttention(EntityAttentionStep student)
     {

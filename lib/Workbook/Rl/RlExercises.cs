@@ -188,18 +188,34 @@ public static class RlExercises
         return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
     }
 
-    /// <summary>Effective sample size fraction of importance weights, (Σw)² / (n Σw²): student(weights) → fraction.</summary>
+    /// <summary>
+    /// Effective sample size fraction of importance weights given by their logarithms (Notes §7.3.5.1-7.3.5.2, importance sampling):
+    /// student(log w) → (Σw)² / (n Σw²). Trajectory weights are products over many steps, so their logs reach hundreds
+    /// and exp overflows (or underflows to 0) in double: the cases include log-weights near +800 and near −900, where
+    /// <c>OffPolicyPg.EffectiveSampleSizeFraction(logW.Select(Math.Exp))</c> returns NaN or 0. The fraction does not change
+    /// when every weight is multiplied by one constant, which is what a stable answer uses. A failure names the case's
+    /// log-weights and the expected and returned fractions.
+    /// </summary>
     public static ExerciseResult CheckEffectiveSampleSize(Func<double[], double> student)
     {
         var cases = new[]
         {
-            new[] { 1.0, 1.0, 1.0, 1.0 },
-            new[] { 4.0, 0.0, 0.0, 0.0 },
-            new[] { 0.5, 2.0, 1.0, 0.1, 3.0 },
-            Enumerable.Range(1, 50).Select(i => Math.Exp(-0.2 * i)).ToArray(),
+            new[] { 0.0, 0.0, 0.0, 0.0 },
+            new[] { Math.Log(4.0), -50.0, -60.0, -70.0 },
+            new[] { 0.5, 2.0, 1.0, 0.1, 3.0 }.Select(w => Math.Log(w)).ToArray(),
+            Enumerable.Range(1, 50).Select(i => -0.2 * i).ToArray(),
+            new[] { 800.0, 801.0, 799.5, 802.0 },                                  // exp overflows to +inf
+            new[] { -900.0, -905.0, -1000.0 },                                     // exp underflows to 0
+            new[] { 700.0, 0.0, -700.0 },                                          // one weight dominates
         };
-        return Exercise.CheckValues("effective sample size", (double[] w) => student((double[])w.Clone()),
-            cases.Select(w => (w, OffPolicyPg.EffectiveSampleSizeFraction(w))), (a, b) => Math.Abs(a - b) <= 1e-9);
+        return Exercise.CheckValues("effective sample size from log-weights", (double[] logW) => student((double[])logW.Clone()),
+            cases.Select(l => (l, ReferenceEffectiveSampleSize(l))), (a, b) => Math.Abs(a - b) <= 1e-9);
+    }
+
+    private static double ReferenceEffectiveSampleSize(double[] logWeights)
+    {
+        var top = logWeights.Max();
+        return OffPolicyPg.EffectiveSampleSizeFraction(logWeights.Select(l => Math.Exp(l - top)).ToArray());
     }
 
     /// <summary>

@@ -62,26 +62,45 @@ public sealed class AttentionExercisesTests
         Assert.False(stub.Attempted);
     }
 
-    [Fact]
-    public void CausalMaskCheckAcceptsTheTriangleAndRejectsItsTranspose()
+    // Notebook 10's answers: the packed causal mask from the documents, and the masked softmax over it.
+    private static Tensor PackedMask(Tensor documents)
     {
-        Assert.True(AttentionExercises.CheckCausalMask((tq, tk) => ones(tq, tk, dtype: ScalarType.Bool).tril()).Passed);
-        var wrong = AttentionExercises.CheckCausalMask((tq, tk) => ones(tq, tk, dtype: ScalarType.Bool).triu());
-        Assert.False(wrong.Passed);
-        var floats = AttentionExercises.CheckCausalMask((tq, tk) => ones(tq, tk).tril());
+        var t = documents.shape[1];
+        var same = documents.unsqueeze(2).eq(documents.unsqueeze(1));
+        return same.logical_and(documents.ge(0).unsqueeze(1)).logical_and(ones(t, t, dtype: ScalarType.Bool).tril());
+    }
+
+    [Fact]
+    public void PackedCausalMaskCheckAcceptsTheBlockTriangleAndNamesTheDocumentsOfAWrongOne()
+    {
+        var right = AttentionExercises.CheckPackedCausalMask(PackedMask);
+        Assert.True(right.Passed, right.Message);
+        // the plain triangle ignores the sequence boundaries: right on case 1 (one sequence), wrong on case 2
+        var triangle = AttentionExercises.CheckPackedCausalMask(d => ones(d.shape[1], d.shape[1], dtype: ScalarType.Bool).tril().expand(d.shape[0], -1, -1));
+        Assert.False(triangle.Passed);
+        Assert.Contains("case 2", triangle.Message);
+        Assert.Contains("documents [[0, 0, 1, 1, 1, 2], [7, 7, 7, 7, 3, 3]]", triangle.Message);
+        // same sequence and causal, but padding (-1) keys seen by padding queries
+        var padding = AttentionExercises.CheckPackedCausalMask(d => d.unsqueeze(2).eq(d.unsqueeze(1)).logical_and(ones(d.shape[1], d.shape[1], dtype: ScalarType.Bool).tril()));
+        Assert.False(padding.Passed);
+        Assert.Contains("padding", padding.Message);
+        var floats = AttentionExercises.CheckPackedCausalMask(d => PackedMask(d).to_type(ScalarType.Float32));
         Assert.False(floats.Passed);
         Assert.Contains("Bool", floats.Message);
     }
 
     [Fact]
-    public void MaskedSoftmaxCheckCatchesNaNInFullyMaskedRows()
+    public void PackedMaskedSoftmaxCheckCatchesNaNInPaddingRows()
     {
-        var naive = AttentionExercises.CheckMaskedSoftmax((s, keep) => s.masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1));
+        var naive = AttentionExercises.CheckPackedMaskedSoftmax((s, d) => s.masked_fill(PackedMask(d).logical_not(), double.NegativeInfinity).softmax(-1));
         Assert.False(naive.Passed);
         Assert.Contains("case 3", naive.Message);
-        var safe = AttentionExercises.CheckMaskedSoftmax((s, keep) =>
-            s.masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1).nan_to_num(0.0));
+        Assert.Contains("-1, -1, -1, -1, -1", naive.Message);
+        var safe = AttentionExercises.CheckPackedMaskedSoftmax((s, d) =>
+            s.masked_fill(PackedMask(d).logical_not(), double.NegativeInfinity).softmax(-1).nan_to_num(0.0));
         Assert.True(safe.Passed, safe.Message);
+        var library = AttentionExercises.CheckPackedMaskedSoftmax((s, d) => Masks.MaskedSoftmax(s, PackedMask(d)));
+        Assert.True(library.Passed, library.Message);
     }
 
     [Fact]

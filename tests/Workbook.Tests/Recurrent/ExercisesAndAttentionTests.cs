@@ -35,8 +35,21 @@ public sealed class ExercisesAndAttentionTests
             return g.Select(v => v * Math.Min(1, m / (n + 1e-6))).ToArray();
         }).Passed);
         Assert.False(SequenceExercises.CheckClipByNorm((g, m) => g.Select(v => Math.Clamp(v, -m, m)).ToArray()).Passed);
-        Assert.True(SequenceExercises.CheckDotAttentionContext((s, h) => h.matmul(s.unsqueeze(2)).squeeze(2).softmax(1).unsqueeze(1).matmul(h).squeeze(1)).Passed);
-        Assert.False(SequenceExercises.CheckDotAttentionContext((s, h) => h.mean(new long[] { 1 })).Passed);
+        // Notebook 09's answer: e_j = vᵀ tanh(W_q s + W_k h_j + b), softmax over the source, Σ α_j h_j
+        static Tensor Additive(Tensor s, Tensor h, Tensor wq, Tensor wk, Tensor b, Tensor v, bool softmaxOverSource)
+        {
+            var e = (s.matmul(wq.t()).unsqueeze(1) + h.matmul(wk.t()) + b).tanh().matmul(v);   // [batch, source]
+            var alpha = softmaxOverSource ? e.softmax(1) : e.softmax(0);
+            return alpha.unsqueeze(1).matmul(h).squeeze(1);
+        }
+        var right = SequenceExercises.CheckAdditiveAttentionContext((s, h, wq, wk, b, v) => Additive(s, h, wq, wk, b, v, true));
+        Assert.True(right.Passed, right.Message);
+        var overBatch = SequenceExercises.CheckAdditiveAttentionContext((s, h, wq, wk, b, v) => Additive(s, h, wq, wk, b, v, false));
+        Assert.False(overBatch.Passed);
+        Assert.Contains("batch 2, source length 5", overBatch.Message);
+        var mean = SequenceExercises.CheckAdditiveAttentionContext((s, h, wq, wk, b, v) => h.mean(new long[] { 1 }));
+        Assert.False(mean.Passed);
+        Assert.Contains("case 1", mean.Message);
     }
 
     [Theory]

@@ -159,13 +159,17 @@ public sealed class AttentionInRlTests
         Assert.Equal(0f, (weights * (1 - present)).abs().max().item<float>());
     }
 
+    // Notebook 22's answer (the library's EntityAttentionExercises.ReferenceStep is internal).
+    private static Tensor Step(Tensor q, Tensor k, Tensor v, Tensor keep) =>
+        (q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1])).masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1).matmul(v);
+
     [Fact]
     public void TheReferenceStepThroughThePluggableSeamMatchesMultiHeadAttentionGivenTheSameWeights()
     {
         var layout = new EntityReach(4).Layout;
         manual_seed(3);
         var library = new EntityAttentionEncoder(layout, width: 16, heads: 4);
-        var pluggable = new EntityAttentionEncoder(layout, width: 16, heads: 4, step: EntityAttentionExercises.ReferenceStep);
+        var pluggable = new EntityAttentionEncoder(layout, width: 16, heads: 4, step: Step);
         pluggable.load_state_dict(library.state_dict());
         var x = Observations(4, 40, seed: 6);
         using var _ = no_grad();
@@ -180,7 +184,10 @@ public sealed class AttentionInRlTests
             (q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1])).softmax(-1).matmul(v);
         Tensor Unscaled(Tensor q, Tensor k, Tensor v, Tensor keep) =>
             q.matmul(k.transpose(-2, -1)).masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1).matmul(v);
-        Assert.True(EntityAttentionExercises.CheckEntityAttention(EntityAttentionExercises.ReferenceStep).Passed);
+        Assert.True(EntityAttentionExercises.CheckEntityAttention(Step).Passed);
+        // the library's attention of notebooks 08 and 10 answers it too, as notebook 22's Markdown says
+        Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep) => Workbook.Attention.DotProductAttention.Attend(q, k, v, keep).Context).Passed);
+        Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep) => nn.functional.scaled_dot_product_attention(q, k, v, keep)).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unmasked).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unscaled).Passed);
         Assert.True(EntityAttentionExercises.CheckHistorySlot(HistoryWindow.Slot).Passed);

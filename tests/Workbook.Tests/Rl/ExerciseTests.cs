@@ -104,8 +104,19 @@ public sealed class ExerciseTests
     [Fact]
     public void EffectiveSampleSizeCheck()
     {
-        Assert.True(RlExercises.CheckEffectiveSampleSize(w => w.Sum() * w.Sum() / (w.Length * w.Sum(x => x * x))).Passed);
-        Assert.False(RlExercises.CheckEffectiveSampleSize(w => 1.0 / w.Length).Passed);
+        static double Stable(double[] logW)
+        {
+            var top = logW.Max();
+            var w = logW.Select(l => Math.Exp(l - top)).ToArray();
+            return w.Sum() * w.Sum() / (w.Length * w.Sum(x => x * x));
+        }
+        Assert.True(RlExercises.CheckEffectiveSampleSize(Stable).Passed);
+        // exp of the log-weights without the shift: right on small logs, NaN where exp overflows
+        var naive = RlExercises.CheckEffectiveSampleSize(logW => { var w = logW.Select(l => Math.Exp(l)).ToArray(); return w.Sum() * w.Sum() / (w.Length * w.Sum(x => x * x)); });
+        Assert.False(naive.Passed);
+        Assert.Contains("800", naive.Message);
+        Assert.Contains("NaN", naive.Message);
+        Assert.False(RlExercises.CheckEffectiveSampleSize(logW => 1.0 / logW.Length).Passed);
     }
 
     /// <summary>Notebook 20's answer: one conjugate-gradient iteration from state s, given A p.</summary>

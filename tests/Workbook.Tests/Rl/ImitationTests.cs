@@ -66,28 +66,35 @@ public sealed class ImitationTests
         Assert.Single(run.Returns);   // one whole 500-step episode, then 250 steps of the next
     }
 
+    /// <summary>Notebook 16's answer: the coordinates keep of the last stack observations, oldest first, the first repeated.</summary>
+    private static double[] Stack(IReadOnlyList<double[]> history, int[] keep, int stack) =>
+        Enumerable.Range(0, stack).SelectMany(j => keep.Select(k => history[Math.Max(0, history.Count - stack + j)][k])).ToArray();
+
     [Fact]
     public void HistoryFeaturesStackTheLastObservationsAndRepeatTheFirst()
     {
+        // The library's Stack is internal: read it through the plug's fallback (the stub).
+        double[] Library(IReadOnlyList<double[]> h, int[] keep, int stack) =>
+            ImitationExercises.PlugHistoryFeatures((_, _, _) => throw new NotImplementedException(), keep, stack).Function(h);
         var history = new List<double[]> { new[] { 1.0, 2, 3, 4 } };
-        Assert.Equal(new[] { 1.0, 3, 1, 3 }, ImitationTask.Stack(history, new[] { 0, 2 }, 2));
+        Assert.Equal(new[] { 1.0, 3, 1, 3 }, Library(history, new[] { 0, 2 }, 2));
         history.Add(new[] { 5.0, 6, 7, 8 });
         history.Add(new[] { 9.0, 10, 11, 12 });
-        Assert.Equal(new[] { 5.0, 7, 9, 11 }, ImitationTask.Stack(history, new[] { 0, 2 }, 2));
-        Assert.Equal(new[] { 2.0, 6, 10 }, ImitationTask.Stack(history, new[] { 1 }, 3));
+        Assert.Equal(new[] { 5.0, 7, 9, 11 }, Library(history, new[] { 0, 2 }, 2));
+        Assert.Equal(new[] { 2.0, 6, 10 }, Library(history, new[] { 1 }, 3));
     }
 
     [Fact]
     public void HistoryFeaturesExerciseChecksAndPlugs()
     {
-        Assert.True(ImitationExercises.CheckHistoryFeatures(ImitationTask.Stack).Passed);
+        Assert.True(ImitationExercises.CheckHistoryFeatures(Stack).Passed);
         var noRepeat = ImitationExercises.CheckHistoryFeatures((h, keep, stack) => h.TakeLast(stack).SelectMany(o => keep.Select(k => o[k])).ToArray());
         Assert.False(noRepeat.Passed);
         Assert.True(noRepeat.Attempted);
         var stub = ImitationExercises.PlugHistoryFeatures((h, k, s) => throw new NotImplementedException(), new[] { 0, 2 }, 2);
         Assert.Equal(new[] { 1.0, 3, 1, 3 }, stub.Function(new[] { new[] { 1.0, 2, 3, 4 } }));
         Assert.False(stub.RanYours);
-        var yours = ImitationExercises.PlugHistoryFeatures(ImitationTask.Stack, new[] { 0, 2 }, 2);
+        var yours = ImitationExercises.PlugHistoryFeatures(Stack, new[] { 0, 2 }, 2);
         yours.Function(new[] { new[] { 1.0, 2, 3, 4 } });
         Assert.True(yours.RanYours);
     }
@@ -151,19 +158,23 @@ public sealed class ImitationTests
     }
 
     [Fact]
-    public void MixtureLogProbExerciseAcceptsTheLogSumExpAndRejectsAnUnweightedSum()
+    public void MixtureResponsibilitiesExerciseAcceptsTheLogSpaceAnswerAndNamesTheTailCaseOfTheDensityRatio()
     {
-        static Tensor Right(Tensor logits, Tensor means, Tensor logStd, Tensor a)
+        static Tensor LogJoint(Tensor logits, Tensor means, Tensor logStd, Tensor a)
         {
             var z = (a.unsqueeze(-1) - means) / logStd.exp();
-            return (logits.log_softmax(-1) - 0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
+            return logits.log_softmax(-1) - 0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI);     // log w_k N_k
         }
-        static Tensor Unweighted(Tensor logits, Tensor means, Tensor logStd, Tensor a)
-        {
-            var z = (a.unsqueeze(-1) - means) / logStd.exp();
-            return (-0.5 * z * z - logStd - 0.5 * Math.Log(2 * Math.PI)).logsumexp(-1);
-        }
-        Assert.True(ImitationExercises.CheckMixtureLogProb(Right).Passed);
-        Assert.False(ImitationExercises.CheckMixtureLogProb(Unweighted).Passed);
+        var right = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => LogJoint(l, m, s, a).softmax(-1));
+        Assert.True(right.Passed, right.Message);
+        // the densities themselves: right where they do not underflow, 0/0 = NaN in the tail
+        var ratio = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => { var p = LogJoint(l, m, s, a).exp(); return p / p.sum(-1, keepdim: true); });
+        Assert.False(ratio.Passed);
+        Assert.Contains("case 3", ratio.Message);
+        Assert.Contains("tail", ratio.Message);
+        // forgetting the weights
+        var unweighted = ImitationExercises.CheckMixtureResponsibilities((l, m, s, a) => (LogJoint(l, m, s, a) - l.log_softmax(-1)).softmax(-1));
+        Assert.False(unweighted.Passed);
+        Assert.Contains("case 2", unweighted.Message);
     }
 }

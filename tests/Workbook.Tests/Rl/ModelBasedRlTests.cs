@@ -126,24 +126,34 @@ public sealed class ModelBasedRlTests
         Assert.All(third.FinalObservations, f => Assert.NotNull(f));
     }
 
+    /// <summary>Notebook 23's answer (the library's CemPlanner.Refit is internal).</summary>
+    private static (Tensor Mean, Tensor Std) Refit(Tensor samples, Tensor returns, int elites)
+    {
+        var best = samples.index_select(0, returns.topk(elites).indexes);
+        return (best.mean(new long[] { 0 }), best.std(0));
+    }
+
+    /// <summary>Notebook 23b's answer (the library's TransitionBuffer.Target is internal).</summary>
+    private static double[] Target(Transition t) => t.NextObservation.Zip(t.Observation, (n, o) => n - o).Append(t.Reward).ToArray();
+
     [Fact]
     public void TheCemRefitCheckAcceptsTheReferenceAndRejectsCommonMistakes()
     {
-        Assert.True(ModelBasedExercises.CheckCemRefit(CemPlanner.Refit).Passed);
-        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => CemPlanner.Refit(s, -r, k)).Passed);               // the worst, not the best
-        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => { var (m, _) = CemPlanner.Refit(s, r, k); return (m, s.index_select(0, r.topk(k).indexes).std(0, unbiased: false)); }).Passed);
-        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => CemPlanner.Refit(s, r, k + 1)).Passed);
+        Assert.True(ModelBasedExercises.CheckCemRefit(Refit).Passed);
+        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => Refit(s, -r, k)).Passed);               // the worst, not the best
+        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => { var (m, _) = Refit(s, r, k); return (m, s.index_select(0, r.topk(k).indexes).std(0, unbiased: false)); }).Passed);
+        Assert.False(ModelBasedExercises.CheckCemRefit((s, r, k) => Refit(s, r, k + 1)).Passed);
     }
 
     [Fact]
     public void TheModelTargetCheckAcceptsTheReferenceAndRejectsTheNextStateItselfAndAPluggedTargetIsTheOneFitted()
     {
-        Assert.True(ModelBasedExercises.CheckModelTarget(TransitionBuffer.Target).Passed);
+        Assert.True(ModelBasedExercises.CheckModelTarget(Target).Passed);
         Assert.False(ModelBasedExercises.CheckModelTarget(t => t.NextObservation.Append(t.Reward).ToArray()).Passed);
-        Assert.False(ModelBasedExercises.CheckModelTarget(t => TransitionBuffer.Target(t)[..^1]).Passed);
+        Assert.False(ModelBasedExercises.CheckModelTarget(t => Target(t)[..^1]).Passed);
         var data = RandomPendulumData(1, 8);
         var calls = 0;
-        var plugged = ModelBasedExercises.PlugModelTarget(t => { calls++; return TransitionBuffer.Target(t); });
+        var plugged = ModelBasedExercises.PlugModelTarget(t => { calls++; return Target(t); });
         new EnsembleDynamicsModel(3, 1, new EnsembleModelConfig(Epochs: 1)).Fit(data, plugged.Function);
         Assert.Equal(data.Count, calls);
         Assert.True(plugged.RanYours);

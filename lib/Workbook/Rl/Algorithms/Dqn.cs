@@ -164,7 +164,7 @@ public static class Dqn
     /// <paramref name="nextQ"/> [B, A] (the target network's values of the next states), <paramref name="terminated"/> [B]
     /// (1 where nothing follows). Returns [B].
     /// </summary>
-    public static Tensor TdTarget(Tensor rewards, Tensor nextQ, Tensor terminated, double gamma) =>
+    internal static Tensor TdTarget(Tensor rewards, Tensor nextQ, Tensor terminated, double gamma) =>
         rewards + gamma * (1 - terminated) * nextQ.max(-1).values;
 
     /// <summary>ε at <paramref name="step"/>: linear from StartEpsilon to FinalEpsilon over ExplorationFraction · TotalSteps steps, then constant.</summary>

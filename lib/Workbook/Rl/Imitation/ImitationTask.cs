@@ -37,7 +37,7 @@ public sealed record ImitationTask(string Name, Func<IEnvironment> Make, Func<Ex
     /// Coordinates <paramref name="keep"/> of the last <paramref name="stack"/> observations of <paramref name="history"/>,
     /// oldest first, concatenated; before the episode has <paramref name="stack"/> observations the first one repeats.
     /// </summary>
-    public static double[] Stack(IReadOnlyList<double[]> history, int[] keep, int stack)
+    internal static double[] Stack(IReadOnlyList<double[]> history, int[] keep, int stack)
     {
         var features = new double[keep.Length * stack];
         for (var j = 0; j < stack; j++)

@@ -157,8 +157,8 @@ public sealed class CemPlanner : IPlanner
         return plan.Take(box.Dimension).Select(v => (double)v).ToArray();
     }
 
-    /// <summary>The library's refit: mean and (unbiased) standard deviation over the top-<paramref name="elites"/> sequences by return.</summary>
-    public static (Tensor Mean, Tensor Std) Refit(Tensor samples, Tensor returns, int elites)
+    /// <summary>The library's refit (internal: notebook 23 asks for it): mean and (unbiased) standard deviation over the top-<paramref name="elites"/> sequences by return.</summary>
+    internal static (Tensor Mean, Tensor Std) Refit(Tensor samples, Tensor returns, int elites)
     {
         var best = samples.index_select(0, returns.topk(elites).indexes);                                  // [E, H, act]
         return (best.mean(new long[] { 0 }), best.std(0));                                                  // [H, act], [H, act]

@@ -50,7 +50,7 @@ public sealed class TransitionBuffer
     }
 
     /// <summary>What the model learns to predict from one transition: (s' − s, r), obs + 1 numbers.</summary>
-    public static double[] Target(Transition transition) =>
+    internal static double[] Target(Transition transition) =>
         transition.NextObservation.Zip(transition.Observation, (n, o) => n - o).Append(transition.Reward).ToArray();
 
     /// <summary>
