@@ -11,6 +11,10 @@ namespace Workbook.Tests.Rl;
 [Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
 public sealed class AttentionInRlTests
 {
+    // A remembered step's slot, (1, age / window, observation...), written from its definition (the library's is internal).
+    private static double[] Slot(double[] observation, int age, int window) =>
+        new[] { 1.0, age / (double)window }.Concat(observation).ToArray();
+
     public AttentionInRlTests() => torch.set_num_threads(1);
 
     [Fact]
@@ -96,7 +100,7 @@ public sealed class AttentionInRlTests
         Assert.Equal(new double[] { 1, 2.0 / 3, cue, 0 }, o[env.Layout.SlotOffset(2)..(env.Layout.SlotOffset(2) + 4)]);
         o = env.Step(0).Observation;                                                // t = 3: it has left the window
         Assert.DoesNotContain(Enumerable.Range(0, 3), j => o[env.Layout.SlotOffset(j) + 2] != 0);
-        Assert.Equal(HistoryWindow.Slot(new[] { 0.0, 0.6 }, 0, 3), o[env.Layout.SlotOffset(0)..(env.Layout.SlotOffset(0) + 4)]);
+        Assert.Equal(Slot(new[] { 0.0, 0.6 }, 0, 3), o[env.Layout.SlotOffset(0)..(env.Layout.SlotOffset(0) + 4)]);
     }
 
     private static float[][] Observations(int distractors, int count, int seed)
@@ -190,9 +194,9 @@ public sealed class AttentionInRlTests
         Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep) => nn.functional.scaled_dot_product_attention(q, k, v, keep)).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unmasked).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unscaled).Passed);
-        Assert.True(EntityAttentionExercises.CheckHistorySlot(HistoryWindow.Slot).Passed);
-        Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => HistoryWindow.Slot(o, age + 1, w)).Passed);
-        Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => HistoryWindow.Slot(o, age, w)[..^1]).Passed);
+        Assert.True(EntityAttentionExercises.CheckHistorySlot(Slot).Passed);
+        Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age + 1, w)).Passed);
+        Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age, w)[..^1]).Passed);
     }
 
     [Fact]

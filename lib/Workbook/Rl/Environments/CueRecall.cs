@@ -133,8 +133,8 @@ public sealed class HistoryWindow : IEnvironment<int>
         return step with { Observation = Observation() };
     }
 
-    /// <summary>The slot of the observation seen <paramref name="age"/> steps ago: (1, age / window, observation...).</summary>
-    public static double[] Slot(double[] observation, int age, int window)
+    /// <summary>The slot of the observation seen <paramref name="age"/> steps ago: (1, age / window, observation...). Internal: notebook 22b's exercise is to write it.</summary>
+    internal static double[] Slot(double[] observation, int age, int window)
     {
         var features = new double[2 + observation.Length];
         features[0] = 1;
