@@ -11,14 +11,80 @@ namespace Workbook.Recurrent;
 public static class SequenceExercises
 {
     /// <summary>
-    /// One vanilla RNN step, <c>h_t = tanh(W [h_{t-1}; x_t] + b)</c> (Notes §6.1.1). The student's function gets
-    /// (x [batch, input], h [batch, hidden], W [hidden, hidden + input], b [hidden]) and returns h_t [batch, hidden].
+    /// One step of backpropagation through time for the vanilla RNN (Notes §6.1.2), one level below the forward step
+    /// (an <c>nn.RNNCell</c> or the library's <see cref="RnnCell"/> answers the forward outright): for
+    /// <c>h_t = tanh([h_{t-1}; x_t] Wᵀ + b)</c> the student's function gets (x [batch, input], h_{t-1} [batch, hidden],
+    /// W [hidden, hidden + input], b [hidden], g = dL/dh_t [batch, hidden]) and returns (dL/dh_{t-1} [batch, hidden],
+    /// dL/dW [hidden, hidden + input], dL/db [hidden]): what one step hands back to the step before it, and its share of
+    /// the parameter gradient. The reference is autograd through <see cref="RnnCell"/> in float64; a failing case is
+    /// named by its inputs and by which of the three gradients is wrong.
     /// </summary>
-    public static ExerciseResult CheckRnnStep(Func<Tensor, Tensor, Tensor, Tensor, Tensor> student) =>
-        Exercise.CheckTensors("RNN step",
-            t => student(t[0], t[1], t[2], t[3]),
-            t => Reference<RnnCell>(t, (cell, x, h, _) => cell.Step(x, new RecurrentState(h)).Hidden, cell => (cell.Weight, cell.Bias)),
-            Cases(gates: 1, seed: 1, withCell: false), atol: 1e-9, rtol: 1e-7);
+    public static ExerciseResult CheckRnnStepBackward(Func<Tensor, Tensor, Tensor, Tensor, Tensor, (Tensor Hidden, Tensor Weight, Tensor Bias)> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        static Tensor Flat((Tensor Hidden, Tensor Weight, Tensor Bias) g) =>
+            cat(new[] { g.Hidden.flatten(), g.Weight.flatten(), g.Bias.flatten() });   // [batch·hidden + hidden·(hidden + input) + hidden]
+        var generator = new Generator(105);
+        var cases = new List<(string What, Tensor[] Inputs)>();
+        foreach (var (batch, input, hidden, scale, what) in new[]
+                 {
+                     (2L, 3L, 4L, 0.5, "W and b drawn 0.5·N(0, 1)"), (1L, 5L, 2L, 0.5, "a batch of one, W and b drawn 0.5·N(0, 1)"),
+                     (4L, 2L, 6L, 0.5, "W and b drawn 0.5·N(0, 1)"), (3L, 2L, 3L, 4.0, "W and b drawn 4·N(0, 1): tanh near saturation"),
+                 })
+        {
+            cases.Add(($"x [{batch}, {input}], h [{batch}, {hidden}], {what}, g drawn N(0, 1)", new[]
+            {
+                randn(batch, input, dtype: float64, generator: generator), randn(batch, hidden, dtype: float64, generator: generator),
+                randn(hidden, hidden + input, dtype: float64, generator: generator) * scale, randn(hidden, dtype: float64, generator: generator) * scale,
+                randn(batch, hidden, dtype: float64, generator: generator),
+            }));
+        }
+        var result = Exercise.CheckTensors("RNN step backward",
+            t =>
+            {
+                var g = student(t[0], t[1], t[2], t[3], t[4]);
+                if (g.Hidden is null || g.Weight is null || g.Bias is null || !g.Hidden.shape.SequenceEqual(t[1].shape)
+                    || !g.Weight.shape.SequenceEqual(t[2].shape) || !g.Bias.shape.SequenceEqual(t[3].shape))
+                {
+                    throw new ArgumentException(
+                        $"expected dh {Tensors.Shapes.Of(t[1].shape)}, dW {Tensors.Shapes.Of(t[2].shape)} and db {Tensors.Shapes.Of(t[3].shape)}, got {ShapeOf(g.Hidden)}, {ShapeOf(g.Weight)} and {ShapeOf(g.Bias)}");
+                }
+                return Flat(g);
+            },
+            t =>
+            {
+                using var enabled = enable_grad();
+                var cell = (RnnCell)RecurrentCell.Create(CellKind.Rnn, (int)t[0].shape[1], (int)t[1].shape[1]);
+                cell.to(float64);
+                using (no_grad())
+                {
+                    cell.Weight.copy_(t[2]);
+                    cell.Bias.copy_(t[3]);
+                }
+                var h = t[1].detach().clone().requires_grad_(true);
+                cell.Step(t[0], new RecurrentState(h)).Hidden.backward(new[] { t[4] });
+                return Flat((h.grad!.detach().clone(), cell.Weight.grad!.detach().clone(), cell.Bias.grad!.detach().clone()));
+            },
+            cases.Select(c => c.Inputs), atol: 1e-9, rtol: 1e-7);
+        if (result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count)
+        {
+            return result;
+        }
+        var failed = cases[result.CasesChecked - 1].Inputs;
+        var (hiddenSize, width) = (failed[1].shape[1], failed[2].shape[1]);
+        var hiddenCount = failed[1].numel();
+        var part = "";
+        var position = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+)\]");
+        if (position.Success && long.TryParse(position.Groups[1].Value, out var index))
+        {
+            part = index < hiddenCount ? $"; position [{index}] is in dL/dh_(t-1) (row {index / hiddenSize}, unit {index % hiddenSize})"
+                : index < hiddenCount + hiddenSize * width ? $"; position [{index}] is in dL/dW (row {(index - hiddenCount) / width}, column {(index - hiddenCount) % width})"
+                : $"; position [{index}] is in dL/db (unit {index - hiddenCount - hiddenSize * width})";
+        }
+        return result with { Message = $"{result.Message}; that case is {cases[result.CasesChecked - 1].What} (outputs flattened as dh, dW, db){part}" };
+    }
+
+    private static string ShapeOf(Tensor? t) => t is null ? "null" : Tensors.Shapes.Of(t.shape);
 
     /// <summary>
     /// One LSTM step (Notes §6.2.1) with the gates in torch's order [i, f, g, o] from ONE matrix on [h_{t-1}; x_t]. The

@@ -10,7 +10,51 @@ namespace Workbook.Tests.Recurrent;
 /// <summary>The exercise checks pass correct answers and fail wrong ones; the attention decoder's weights are proper distributions.</summary>
 public sealed class ExercisesAndAttentionTests
 {
-    private static Tensor RnnStep(Tensor x, Tensor h, Tensor w, Tensor b) => (cat(new[] { h, x }, 1).matmul(w.t()) + b).tanh();
+    // One BPTT step back through h_t = tanh([h; x] Wᵀ + b): δ = g ⊙ (1 − h_t²), then the linear layer's backward.
+    private static (Tensor, Tensor, Tensor) RnnStepBackward(Tensor x, Tensor h, Tensor w, Tensor b, Tensor g)
+    {
+        var stacked = cat(new[] { h, x }, 1);                                   // [batch, hidden + input]
+        var next = (stacked.matmul(w.t()) + b).tanh();                           // h_t
+        var delta = g * (1 - next.pow(2));                                       // dL/d(pre-activation)
+        var hidden = h.shape[1];
+        return (delta.matmul(w[.., ..(int)hidden]), delta.t().matmul(stacked), delta.sum(dim: 0));
+    }
+
+    [Fact]
+    public void RnnStepBackwardAcceptsTheChainRuleAndNamesTheWrongGradient()
+    {
+        var right = SequenceExercises.CheckRnnStepBackward(RnnStepBackward);
+        Assert.True(right.Passed, right.Message);
+
+        // Forgetting tanh's derivative: every gradient is off, the first one named is dL/dh_(t-1).
+        var noTanh = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var stacked = cat(new[] { h, x }, 1);
+            return (g.matmul(w[.., ..(int)h.shape[1]]), g.t().matmul(stacked), g.sum(dim: 0));
+        });
+        Assert.False(noTanh.Passed);
+        Assert.Contains("case 1", noTanh.Message);
+        Assert.Contains("dL/d", noTanh.Message);
+
+        // Passing the gradient back through the whole of W (the input columns too) has the wrong shape.
+        var wholeW = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var (_, dw, db) = RnnStepBackward(x, h, w, b, g);
+            var next = (cat(new[] { h, x }, 1).matmul(w.t()) + b).tanh();
+            return ((g * (1 - next.pow(2))).matmul(w), dw, db);
+        });
+        Assert.False(wholeW.Passed);
+        Assert.Contains("expected dh", wholeW.Message);
+
+        // The bias gradient averaged over the batch instead of summed: named as dL/db.
+        var meanBias = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var (dh, dw, db) = RnnStepBackward(x, h, w, b, g);
+            return (dh, dw, db / x.shape[0]);
+        });
+        Assert.False(meanBias.Passed);
+        Assert.Contains("dL/db", meanBias.Message);
+    }
 
     private static (Tensor, Tensor) LstmStep(Tensor x, Tensor h, Tensor c, Tensor w, Tensor b, bool swapGates)
     {
@@ -23,8 +67,6 @@ public sealed class ExercisesAndAttentionTests
     [Fact]
     public void ExerciseChecksAcceptCorrectAndRejectWrongAnswers()
     {
-        Assert.True(SequenceExercises.CheckRnnStep(RnnStep).Passed);
-        Assert.False(SequenceExercises.CheckRnnStep((x, h, w, b) => RnnStep(x, h, w, b).relu()).Passed);
         Assert.True(SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, false)).Passed);
         var swapped = SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, true));
         Assert.False(swapped.Passed);
