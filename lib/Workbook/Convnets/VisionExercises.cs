@@ -35,16 +35,37 @@ public static class VisionExercises
         Plug.Custom<Func<Box, Box, double>>("intersection over union", p => (a, b) => p.Call(() => student(a, b), () => Boxes.Iou(a, b)));
 
     /// <summary>
-    /// The Gram matrix of Notes §5.5.1: the student's function gets activations [batch, C, H, W] and returns
-    /// [batch, C, C] with G_km = mean over positions of f_k f_m; checked against <see cref="InputOptimisation.Gram"/> on
-    /// random activations of several shapes.
+    /// The Gram matrix of Notes §5.5.1 over a weighted region (style measured inside a mask): the student's function gets
+    /// activations [batch, C, H, W] and weights [batch, H, W] (≥ 0, not all zero in an image) and returns [batch, C, C]
+    /// with G_km = Σ_p w_p f_k(p) f_m(p) / Σ_p w_p. <see cref="InputOptimisation.Gram"/> takes no weights: it is the
+    /// case of equal weights (the first case, which it passes); the others use a box mask, a soft mask and
+    /// weights that differ between the images of a batch. A failing case is named by its shapes and its weights.
     /// </summary>
-    public static ExerciseResult CheckGram(Func<Tensor, Tensor> student)
+    public static ExerciseResult CheckGram(Func<Tensor, Tensor, Tensor> student)
     {
+        ArgumentNullException.ThrowIfNull(student);
         var generator = new Generator(15);
-        var inputs = new[] { (1L, 3L, 4L, 4L), (2L, 8L, 5L, 3L), (1L, 1L, 7L, 7L), (3L, 16L, 2L, 2L) }
-            .Select(s => new[] { rand(new[] { s.Item1, s.Item2, s.Item3, s.Item4 }, generator: generator) }).ToList();
-        return Exercise.CheckTensors("Gram matrix", t => student(t[0]), t => InputOptimisation.Gram(t[0]), inputs);
+        Tensor Activations(long b, long c, long h, long w) => rand(new[] { b, c, h, w }, generator: generator);
+        var box = zeros(1, 7, 7);
+        box[TensorIndex.Colon, TensorIndex.Slice(2, 5), TensorIndex.Slice(1, 4)] = 1;     // a 3×3 box of ones
+        var cases = new List<(string What, Tensor[] Inputs)>
+        {
+            ("activations [2, 8, 5, 3], all weights 1 (the plain Gram matrix)", new[] { Activations(2, 8, 5, 3), ones(2, 5, 3) }),
+            ("activations [1, 3, 7, 7], weights 1 on a 3×3 box and 0 elsewhere", new[] { Activations(1, 3, 7, 7), box }),
+            ("activations [3, 16, 2, 2], soft weights in [0, 1) drawn uniformly", new[] { Activations(3, 16, 2, 2), rand(new long[] { 3, 2, 2 }, generator: generator) }),
+            ("activations [2, 4, 4, 4], weights 2 everywhere in image 0 and 1 on the first row only in image 1",
+                new[] { Activations(2, 4, 4, 4), cat(new[] { full(1, 4, 4, 2f), cat(new[] { ones(1, 1, 4), zeros(1, 3, 4) }, 1) }, 0) }),
+        };
+        Tensor Reference(Tensor[] t)
+        {
+            var f = t[0].flatten(2);                                                    // [batch, C, H·W]
+            var w = t[1].flatten(1).unsqueeze(1);                                       // [batch, 1, H·W]
+            return matmul(f * w, f.transpose(1, 2)) / w.sum(new long[] { 2 }, keepdim: true);   // [batch, C, C]
+        }
+        var check = Exercise.CheckTensors("weighted Gram matrix", t => student(t[0], t[1]), Reference, cases.Select(c => c.Inputs));
+        return check.Passed || !check.Attempted || check.CasesChecked < 1 || check.CasesChecked > cases.Count
+            ? check
+            : check with { Message = $"{check.Message}; that case is {cases[check.CasesChecked - 1].What}" };
     }
 
     /// <summary>
