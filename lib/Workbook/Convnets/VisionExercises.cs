@@ -69,22 +69,36 @@ public static class VisionExercises
     }
 
     /// <summary>
-    /// The output side of a transposed convolution (Notes §5.2.3.1): the student's function gets (n, kernel, stride,
-    /// padding, output_padding) and returns the output side; the expected value is what TorchSharp's ConvTranspose2d
-    /// produces on zeros.
+    /// Where a transposed convolution writes (Notes §5.2.3.1), one level below its output side
+    /// (<see cref="Upsampling.TransposedOutputSize"/> answers the side outright): the student's function gets (n, kernel,
+    /// stride, padding, output_padding) of a 1-D transposed convolution and returns, for each input position i in 0..n−1,
+    /// the output positions its kernel's taps land on inside the output, in increasing order. The expected lists are read
+    /// off TorchSharp's ConvTranspose1d with all-ones weights and no bias, run on each one-hot input; the cases include
+    /// padding that crops taps at both ends, output_padding, a 1-wide kernel with stride 3 (gaps) and a kernel wider than
+    /// the stride (overlaps).
     /// </summary>
-    public static ExerciseResult CheckTransposedOutputSize(Func<int, int, int, int, int, long> student)
+    public static ExerciseResult CheckTransposedScatter(Func<int, int, int, int, int, int[][]> student)
     {
-        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, long Expected)>();
-        foreach (var (n, k, s, p, op) in new[] { (8, 2, 2, 0, 0), (8, 3, 2, 1, 0), (8, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
-                     (7, 5, 3, 2, 2), (1, 3, 1, 0, 0), (6, 1, 3, 0, 1), (10, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, int[][] Expected)>();
+        foreach (var (n, k, s, p, op) in new[] { (4, 2, 2, 0, 0), (4, 3, 2, 1, 0), (4, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
+                     (3, 5, 3, 2, 2), (1, 3, 1, 0, 0), (4, 1, 3, 0, 1), (3, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
         {
             using var _ = no_grad();
-            using var layer = nn.ConvTranspose2d(1, 1, k, stride: s, padding: p, output_padding: op);
-            using var output = layer.call(zeros(16, 1, n, n));                       // [16, 1, out, out]
-            cases.Add(((n, k, s, p, op), output.shape[2]));
+            using var layer = nn.ConvTranspose1d(1, 1, k, stride: s, padding: p, output_padding: op, bias: false);
+            layer.weight!.fill_(1);
+            var targets = new int[n][];
+            for (var i = 0; i < n; i++)
+            {
+                using var input = zeros(16, 1, n);                                  // a batch of 16: libtorch skips its NNPACK probe (and its warning)
+                input[TensorIndex.Colon, 0, i] = 1;
+                using var output = layer.call(input)[0, 0];                         // [out]
+                targets[i] = output.data<float>().ToArray().Select((v, o) => (v, o)).Where(t => t.v != 0).Select(t => t.o).ToArray();
+            }
+            cases.Add(((n, k, s, p, op), targets));
         }
-        return Exercise.CheckValues("transposed convolution output size",
-            (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
+        return Exercise.CheckValues("transposed convolution scatter",
+            (Func<(int, int, int, int, int), int[][]>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases,
+            (a, b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(pair => pair.First is not null && pair.Second is not null && pair.First.SequenceEqual(pair.Second)));
     }
 }
