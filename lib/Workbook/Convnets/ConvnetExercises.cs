@@ -8,21 +8,35 @@ namespace Workbook.Convnets;
 public static class ConvnetExercises
 {
     /// <summary>
-    /// The output length of a convolution (Notes §5.1.2): the student's function gets (n, kernel, stride, padding, dilation)
-    /// and returns the number of output positions; the expected value is what torch.nn.Conv1d produces.
+    /// What each output of a convolution reads (Notes §5.1.2), one level below its output length
+    /// (<see cref="ShapeArithmetic.OutputSize"/> answers the length outright): the student's function gets (n, kernel,
+    /// stride, padding, dilation) of a 1-D convolution and returns, for each output position o, the input positions its
+    /// window covers, in increasing order, leaving out those that fall in the padding. The expected lists are read off
+    /// TorchSharp's Conv1d with all-ones weights and no bias, run on each one-hot input; the cases are the ten of the
+    /// output-size formula (AlexNet's first layer on 227 and 224 pixels among them, dilation 2 and 3).
     /// </summary>
-    public static ExerciseResult CheckOutputSize(Func<int, int, int, int, int, long> student)
+    public static ExerciseResult CheckConvWindows(Func<int, int, int, int, int, int[][]> student)
     {
-        var cases = new List<((int N, int Kernel, int Stride, int Padding, int Dilation) Input, long Expected)>();
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int N, int Kernel, int Stride, int Padding, int Dilation) Input, int[][] Expected)>();
         foreach (var (n, k, s, p, d) in new[] { (16, 3, 1, 1, 1), (16, 3, 1, 0, 1), (32, 5, 2, 2, 1), (227, 11, 4, 0, 1), (224, 11, 4, 0, 1),
                      (13, 3, 2, 0, 1), (16, 3, 1, 2, 2), (20, 4, 3, 1, 1), (7, 7, 1, 3, 1), (10, 3, 1, 0, 3) })
         {
             using var _ = no_grad();
-            using var conv = nn.Conv1d(1, 1, k, s, p, d);
-            using var output = conv.call(zeros(16, 1, n));                            // [16, 1, out] (a batch of 16: libtorch skips its NNPACK probe and its warning)
-            cases.Add(((n, k, s, p, d), output.shape[2]));
+            using var conv = nn.Conv1d(1, 1, k, s, p, d, bias: false);
+            conv.weight!.fill_(1);
+            using var inputs = eye(n).unsqueeze(1);                                    // [n, 1, n]: one one-hot input per position
+            using var outputs = conv.call(inputs).squeeze(1);                         // [n, out]: row i is where input i is read
+            var read = outputs.data<float>().ToArray();
+            var size = (int)outputs.shape[1];
+            var windows = Enumerable.Range(0, size)
+                .Select(o => Enumerable.Range(0, n).Where(i => read[i * size + o] != 0).ToArray())
+                .ToArray();
+            cases.Add(((n, k, s, p, d), windows));
         }
-        return Exercise.CheckValues("convolution output size", (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
+        return Exercise.CheckValues("convolution windows",
+            (Func<(int, int, int, int, int), int[][]>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases,
+            (a, b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(pair => pair.First is not null && pair.Second is not null && pair.First.SequenceEqual(pair.Second)));
     }
 
     /// <summary>
