@@ -40,17 +40,31 @@ public static class ConvnetExercises
     }
 
     /// <summary>
-    /// The parameter count of a 2-D convolution: the student's function gets (input channels, output channels, kernel,
-    /// bias?) and returns the count; the expected value is the number of elements in torch.nn.Conv2d's parameters.
+    /// The cost of a 2-D convolution on an n×n input: the student's function gets (input channels, output channels, kernel,
+    /// bias?, n, stride, padding) and returns (parameters, multiply-adds), the multiply-adds being one per weight per output
+    /// position (out² · C_out · C_in · k², the bias's additions not counted). The parameter count alone is one call
+    /// (<see cref="ShapeArithmetic.CountParameters"/> on a built layer, allowed); the multiply-adds are not: the expected value
+    /// is read off the real torch.nn.Conv2d, its output's positions times its weight's elements per output channel. The
+    /// cases include AlexNet's first layer on 227 pixels, a 1×1 convolution and strides that drop the last pixels.
     /// </summary>
-    public static ExerciseResult CheckConvParameters(Func<int, int, int, bool, long> student)
+    public static ExerciseResult CheckConvCost(Func<int, int, int, bool, int, int, int, (long Parameters, long MultiplyAdds)> student)
     {
-        var cases = new List<((int In, int Out, int Kernel, bool Bias) Input, long Expected)>();
-        foreach (var (cin, cout, k, bias) in new[] { (1, 8, 3, true), (3, 96, 11, true), (64, 64, 3, false), (256, 1024, 1, false), (8, 16, 5, true) })
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int In, int Out, int Kernel, bool Bias, int N, int Stride, int Padding) Input, (long Parameters, long MultiplyAdds) Expected)>();
+        foreach (var (cin, cout, k, bias, n, stride, padding) in new[]
+                 {
+                     (1, 8, 3, true, 16, 1, 1), (3, 96, 11, true, 227, 4, 0), (64, 64, 3, false, 28, 1, 1), (256, 1024, 1, false, 14, 1, 0),
+                     (8, 16, 5, true, 32, 2, 2), (16, 32, 3, true, 15, 2, 0),
+                 })
         {
-            using var conv = nn.Conv2d(cin, cout, k, bias: bias);
-            cases.Add(((cin, cout, k, bias), ShapeArithmetic.CountParameters(conv)));
+            using var _ = no_grad();
+            using var conv = nn.Conv2d(cin, cout, k, stride: stride, padding: padding, bias: bias);
+            using var output = conv.call(zeros(16, cin, n, n));                       // [16, C_out, out, out] (a batch of 16: libtorch skips its NNPACK probe)
+            var positions = output.shape[2] * output.shape[3];
+            var weightPerOutputChannel = conv.weight!.numel() / cout;                  // C_in · k²
+            cases.Add(((cin, cout, k, bias, n, stride, padding), (ShapeArithmetic.CountParameters(conv), positions * cout * weightPerOutputChannel)));
         }
-        return Exercise.CheckValues("convolution parameters", (Func<(int, int, int, bool), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4)), cases);
+        return Exercise.CheckValues("convolution cost",
+            (Func<(int, int, int, bool, int, int, int), (long, long)>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5, c.Item6, c.Item7)), cases);
     }
 }

@@ -81,7 +81,20 @@ public sealed class ShapesAndTrainingTests
             Enumerable.Range(0, (int)ShapeArithmetic.OutputSize(n, k, s, p, d)).Select(o => Enumerable.Range(0, k).Select(u => o * s - p + u * d).ToArray()).ToArray());
         Assert.False(padded.Passed);
         Assert.Contains("case 1", padded.Message);
-        Assert.True(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + (bias ? o : 0)).Passed);
-        Assert.False(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + o).Passed);
+        static (long, long) Cost(int i, int o, int k, bool bias, int n, int s, int p)
+        {
+            var side = ShapeArithmetic.OutputSize(n, k, s, p);
+            return ((long)o * i * k * k + (bias ? o : 0), side * side * o * i * k * k);
+        }
+        var cost = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => Cost(i, o, k, bias, n, s, p));
+        Assert.True(cost.Passed, cost.Message);
+        // The bias counted whether or not the layer has one: case 3 (no bias) fails, its pair of numbers shown.
+        var alwaysBias = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => Cost(i, o, k, true, n, s, p));
+        Assert.False(alwaysBias.Passed);
+        Assert.Contains("case 3", alwaysBias.Message);
+        // One window per input pixel (stride ignored in the cost): AlexNet's stride-4 layer (case 2) fails.
+        var perPixel = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => (Cost(i, o, k, bias, n, s, p).Item1, (long)n * n * o * i * k * k));
+        Assert.False(perPixel.Passed);
+        Assert.Contains("case 2", perPixel.Message);
     }
 }
