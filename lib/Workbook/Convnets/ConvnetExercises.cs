@@ -8,35 +8,63 @@ namespace Workbook.Convnets;
 public static class ConvnetExercises
 {
     /// <summary>
-    /// The output length of a convolution (Notes §5.1.2): the student's function gets (n, kernel, stride, padding, dilation)
-    /// and returns the number of output positions; the expected value is what torch.nn.Conv1d produces.
+    /// What each output of a convolution reads (Notes §5.1.2), one level below its output length
+    /// (<see cref="ShapeArithmetic.OutputSize"/> answers the length outright): the student's function gets (n, kernel,
+    /// stride, padding, dilation) of a 1-D convolution and returns, for each output position o, the input positions its
+    /// window covers, in increasing order, leaving out those that fall in the padding. The expected lists are read off
+    /// TorchSharp's Conv1d with all-ones weights and no bias, run on each one-hot input; the cases are the ten of the
+    /// output-size formula (AlexNet's first layer on 227 and 224 pixels among them, dilation 2 and 3).
     /// </summary>
-    public static ExerciseResult CheckOutputSize(Func<int, int, int, int, int, long> student)
+    public static ExerciseResult CheckConvWindows(Func<int, int, int, int, int, int[][]> student)
     {
-        var cases = new List<((int N, int Kernel, int Stride, int Padding, int Dilation) Input, long Expected)>();
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int N, int Kernel, int Stride, int Padding, int Dilation) Input, int[][] Expected)>();
         foreach (var (n, k, s, p, d) in new[] { (16, 3, 1, 1, 1), (16, 3, 1, 0, 1), (32, 5, 2, 2, 1), (227, 11, 4, 0, 1), (224, 11, 4, 0, 1),
                      (13, 3, 2, 0, 1), (16, 3, 1, 2, 2), (20, 4, 3, 1, 1), (7, 7, 1, 3, 1), (10, 3, 1, 0, 3) })
         {
             using var _ = no_grad();
-            using var conv = nn.Conv1d(1, 1, k, s, p, d);
-            using var output = conv.call(zeros(16, 1, n));                            // [16, 1, out] (a batch of 16: libtorch skips its NNPACK probe and its warning)
-            cases.Add(((n, k, s, p, d), output.shape[2]));
+            using var conv = nn.Conv1d(1, 1, k, s, p, d, bias: false);
+            conv.weight!.fill_(1);
+            using var inputs = eye(n).unsqueeze(1);                                    // [n, 1, n]: one one-hot input per position
+            using var outputs = conv.call(inputs).squeeze(1);                         // [n, out]: row i is where input i is read
+            var read = outputs.data<float>().ToArray();
+            var size = (int)outputs.shape[1];
+            var windows = Enumerable.Range(0, size)
+                .Select(o => Enumerable.Range(0, n).Where(i => read[i * size + o] != 0).ToArray())
+                .ToArray();
+            cases.Add(((n, k, s, p, d), windows));
         }
-        return Exercise.CheckValues("convolution output size", (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
+        return Exercise.CheckValues("convolution windows",
+            (Func<(int, int, int, int, int), int[][]>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases,
+            (a, b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(pair => pair.First is not null && pair.Second is not null && pair.First.SequenceEqual(pair.Second)));
     }
 
     /// <summary>
-    /// The parameter count of a 2-D convolution: the student's function gets (input channels, output channels, kernel,
-    /// bias?) and returns the count; the expected value is the number of elements in torch.nn.Conv2d's parameters.
+    /// The cost of a 2-D convolution on an n×n input: the student's function gets (input channels, output channels, kernel,
+    /// bias?, n, stride, padding) and returns (parameters, multiply-adds), the multiply-adds being one per weight per output
+    /// position (out² · C_out · C_in · k², the bias's additions not counted). The parameter count alone is one call
+    /// (<see cref="ShapeArithmetic.CountParameters"/> on a built layer, allowed); the multiply-adds are not: the expected value
+    /// is read off the real torch.nn.Conv2d, its output's positions times its weight's elements per output channel. The
+    /// cases include AlexNet's first layer on 227 pixels, a 1×1 convolution and strides that drop the last pixels.
     /// </summary>
-    public static ExerciseResult CheckConvParameters(Func<int, int, int, bool, long> student)
+    public static ExerciseResult CheckConvCost(Func<int, int, int, bool, int, int, int, (long Parameters, long MultiplyAdds)> student)
     {
-        var cases = new List<((int In, int Out, int Kernel, bool Bias) Input, long Expected)>();
-        foreach (var (cin, cout, k, bias) in new[] { (1, 8, 3, true), (3, 96, 11, true), (64, 64, 3, false), (256, 1024, 1, false), (8, 16, 5, true) })
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int In, int Out, int Kernel, bool Bias, int N, int Stride, int Padding) Input, (long Parameters, long MultiplyAdds) Expected)>();
+        foreach (var (cin, cout, k, bias, n, stride, padding) in new[]
+                 {
+                     (1, 8, 3, true, 16, 1, 1), (3, 96, 11, true, 227, 4, 0), (64, 64, 3, false, 28, 1, 1), (256, 1024, 1, false, 14, 1, 0),
+                     (8, 16, 5, true, 32, 2, 2), (16, 32, 3, true, 15, 2, 0),
+                 })
         {
-            using var conv = nn.Conv2d(cin, cout, k, bias: bias);
-            cases.Add(((cin, cout, k, bias), ShapeArithmetic.CountParameters(conv)));
+            using var _ = no_grad();
+            using var conv = nn.Conv2d(cin, cout, k, stride: stride, padding: padding, bias: bias);
+            using var output = conv.call(zeros(16, cin, n, n));                       // [16, C_out, out, out] (a batch of 16: libtorch skips its NNPACK probe)
+            var positions = output.shape[2] * output.shape[3];
+            var weightPerOutputChannel = conv.weight!.numel() / cout;                  // C_in · k²
+            cases.Add(((cin, cout, k, bias, n, stride, padding), (ShapeArithmetic.CountParameters(conv), positions * cout * weightPerOutputChannel)));
         }
-        return Exercise.CheckValues("convolution parameters", (Func<(int, int, int, bool), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4)), cases);
+        return Exercise.CheckValues("convolution cost",
+            (Func<(int, int, int, bool, int, int, int), (long, long)>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5, c.Item6, c.Item7)), cases);
     }
 }

@@ -35,35 +35,70 @@ public static class VisionExercises
         Plug.Custom<Func<Box, Box, double>>("intersection over union", p => (a, b) => p.Call(() => student(a, b), () => Boxes.Iou(a, b)));
 
     /// <summary>
-    /// The Gram matrix of Notes §5.5.1: the student's function gets activations [batch, C, H, W] and returns
-    /// [batch, C, C] with G_km = mean over positions of f_k f_m; checked against <see cref="InputOptimisation.Gram"/> on
-    /// random activations of several shapes.
+    /// The Gram matrix of Notes §5.5.1 over a weighted region (style measured inside a mask): the student's function gets
+    /// activations [batch, C, H, W] and weights [batch, H, W] (≥ 0, not all zero in an image) and returns [batch, C, C]
+    /// with G_km = Σ_p w_p f_k(p) f_m(p) / Σ_p w_p. <see cref="InputOptimisation.Gram"/> takes no weights: it is the
+    /// case of equal weights (the first case, which it passes); the others use a box mask, a soft mask and
+    /// weights that differ between the images of a batch. A failing case is named by its shapes and its weights.
     /// </summary>
-    public static ExerciseResult CheckGram(Func<Tensor, Tensor> student)
+    public static ExerciseResult CheckGram(Func<Tensor, Tensor, Tensor> student)
     {
+        ArgumentNullException.ThrowIfNull(student);
         var generator = new Generator(15);
-        var inputs = new[] { (1L, 3L, 4L, 4L), (2L, 8L, 5L, 3L), (1L, 1L, 7L, 7L), (3L, 16L, 2L, 2L) }
-            .Select(s => new[] { rand(new[] { s.Item1, s.Item2, s.Item3, s.Item4 }, generator: generator) }).ToList();
-        return Exercise.CheckTensors("Gram matrix", t => student(t[0]), t => InputOptimisation.Gram(t[0]), inputs);
+        Tensor Activations(long b, long c, long h, long w) => rand(new[] { b, c, h, w }, generator: generator);
+        var box = zeros(1, 7, 7);
+        box[TensorIndex.Colon, TensorIndex.Slice(2, 5), TensorIndex.Slice(1, 4)] = 1;     // a 3×3 box of ones
+        var cases = new List<(string What, Tensor[] Inputs)>
+        {
+            ("activations [2, 8, 5, 3], all weights 1 (the plain Gram matrix)", new[] { Activations(2, 8, 5, 3), ones(2, 5, 3) }),
+            ("activations [1, 3, 7, 7], weights 1 on a 3×3 box and 0 elsewhere", new[] { Activations(1, 3, 7, 7), box }),
+            ("activations [3, 16, 2, 2], soft weights in [0, 1) drawn uniformly", new[] { Activations(3, 16, 2, 2), rand(new long[] { 3, 2, 2 }, generator: generator) }),
+            ("activations [2, 4, 4, 4], weights 2 everywhere in image 0 and 1 on the first row only in image 1",
+                new[] { Activations(2, 4, 4, 4), cat(new[] { full(1, 4, 4, 2f), cat(new[] { ones(1, 1, 4), zeros(1, 3, 4) }, 1) }, 0) }),
+        };
+        Tensor Reference(Tensor[] t)
+        {
+            var f = t[0].flatten(2);                                                    // [batch, C, H·W]
+            var w = t[1].flatten(1).unsqueeze(1);                                       // [batch, 1, H·W]
+            return matmul(f * w, f.transpose(1, 2)) / w.sum(new long[] { 2 }, keepdim: true);   // [batch, C, C]
+        }
+        var check = Exercise.CheckTensors("weighted Gram matrix", t => student(t[0], t[1]), Reference, cases.Select(c => c.Inputs));
+        return check.Passed || !check.Attempted || check.CasesChecked < 1 || check.CasesChecked > cases.Count
+            ? check
+            : check with { Message = $"{check.Message}; that case is {cases[check.CasesChecked - 1].What}" };
     }
 
     /// <summary>
-    /// The output side of a transposed convolution (Notes §5.2.3.1): the student's function gets (n, kernel, stride,
-    /// padding, output_padding) and returns the output side; the expected value is what TorchSharp's ConvTranspose2d
-    /// produces on zeros.
+    /// Where a transposed convolution writes (Notes §5.2.3.1), one level below its output side
+    /// (<see cref="Upsampling.TransposedOutputSize"/> answers the side outright): the student's function gets (n, kernel,
+    /// stride, padding, output_padding) of a 1-D transposed convolution and returns, for each input position i in 0..n−1,
+    /// the output positions its kernel's taps land on inside the output, in increasing order. The expected lists are read
+    /// off TorchSharp's ConvTranspose1d with all-ones weights and no bias, run on each one-hot input; the cases include
+    /// padding that crops taps at both ends, output_padding, a 1-wide kernel with stride 3 (gaps) and a kernel wider than
+    /// the stride (overlaps).
     /// </summary>
-    public static ExerciseResult CheckTransposedOutputSize(Func<int, int, int, int, int, long> student)
+    public static ExerciseResult CheckTransposedScatter(Func<int, int, int, int, int, int[][]> student)
     {
-        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, long Expected)>();
-        foreach (var (n, k, s, p, op) in new[] { (8, 2, 2, 0, 0), (8, 3, 2, 1, 0), (8, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
-                     (7, 5, 3, 2, 2), (1, 3, 1, 0, 0), (6, 1, 3, 0, 1), (10, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, int[][] Expected)>();
+        foreach (var (n, k, s, p, op) in new[] { (4, 2, 2, 0, 0), (4, 3, 2, 1, 0), (4, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
+                     (3, 5, 3, 2, 2), (1, 3, 1, 0, 0), (4, 1, 3, 0, 1), (3, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
         {
             using var _ = no_grad();
-            using var layer = nn.ConvTranspose2d(1, 1, k, stride: s, padding: p, output_padding: op);
-            using var output = layer.call(zeros(16, 1, n, n));                       // [16, 1, out, out]
-            cases.Add(((n, k, s, p, op), output.shape[2]));
+            using var layer = nn.ConvTranspose1d(1, 1, k, stride: s, padding: p, output_padding: op, bias: false);
+            layer.weight!.fill_(1);
+            var targets = new int[n][];
+            for (var i = 0; i < n; i++)
+            {
+                using var input = zeros(16, 1, n);                                  // a batch of 16: libtorch skips its NNPACK probe (and its warning)
+                input[TensorIndex.Colon, 0, i] = 1;
+                using var output = layer.call(input)[0, 0];                         // [out]
+                targets[i] = output.data<float>().ToArray().Select((v, o) => (v, o)).Where(t => t.v != 0).Select(t => t.o).ToArray();
+            }
+            cases.Add(((n, k, s, p, op), targets));
         }
-        return Exercise.CheckValues("transposed convolution output size",
-            (Func<(int, int, int, int, int), long>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases);
+        return Exercise.CheckValues("transposed convolution scatter",
+            (Func<(int, int, int, int, int), int[][]>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases,
+            (a, b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(pair => pair.First is not null && pair.Second is not null && pair.First.SequenceEqual(pair.Second)));
     }
 }

@@ -20,7 +20,11 @@ public sealed record BiasVarianceParts(double BiasSquared, double Variance);
 /// With these sample averages the identity mean (f_D(x) − f(x))² = bias² + variance holds exactly (the cross term
 /// is Σ_D (f_D(x) − f̄(x)) = 0 by the definition of f̄), not only in expectation.
 /// </summary>
-public static class BiasVariance
+/// <remarks>
+/// Internal: it is the answer to notebook 01's first exercise (<see cref="FoundationsExercises.CheckBiasVariance"/>);
+/// the notebook reads the decomposition through <see cref="BiasVarianceExperiment"/>.
+/// </remarks>
+internal static class BiasVariance
 {
     /// <summary>Bias² and variance from predictions [T, M] (training set, test input) and true values [M].</summary>
     public static BiasVarianceParts Decompose(Tensor predictions, Tensor truth)

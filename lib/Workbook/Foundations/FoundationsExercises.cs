@@ -37,23 +37,31 @@ public static class FoundationsExercises
     }
 
     /// <summary>
-    /// The ridge solution θ = (ΦᵀΦ + λI)⁻¹Φᵀy for a design matrix [n, p], targets [n] and λ ≥ 0:
-    /// student(design, targets, λ) → θ [p]. Cases include λ = 0 (ordinary least squares) and p close to n.
+    /// Ridge regression with one penalty per coefficient, θ = (ΦᵀΦ + diag(λ))⁻¹Φᵀy (Notes §2.3 with a diagonal prior
+    /// covariance), for a design matrix [n, p], targets [n] and penalties λ [p], each ≥ 0: student(design, targets,
+    /// penalties) → θ [p]. A zero λ_j leaves coefficient j unpenalised (the constant term in the cases that set λ_0 = 0).
+    /// <see cref="RidgeRegression.Solve"/> takes one λ for every coefficient, so it answers only the cases whose λ_j are
+    /// all equal; the cases: all zero (least squares), the constant unpenalised, all equal with p close to n, a strong
+    /// penalty on all but the constant, and λ_j rising along the coefficients with n = p.
     /// </summary>
-    public static ExerciseResult CheckRidge(Func<Tensor, Tensor, double, Tensor> student)
+    public static ExerciseResult CheckRidge(Func<Tensor, Tensor, Tensor, Tensor> student)
     {
         ArgumentNullException.ThrowIfNull(student);
         using var generator = new Generator(22);
         var cases = new List<Tensor[]>();
-        foreach (var (n, p, lambda) in new[] { (10, 2, 0.0), (20, 4, 0.5), (12, 10, 1e-3), (30, 6, 10.0), (5, 5, 2.0) })
+        foreach (var (n, penalties) in new[]
+                 {
+                     (10, new[] { 0.0, 0.0 }), (20, new[] { 0.0, 0.5, 0.5, 0.5 }), (12, Enumerable.Repeat(1e-3, 10).ToArray()),
+                     (30, new[] { 0.0, 10, 10, 10, 10, 10 }), (5, new[] { 0.0, 0.5, 1, 2, 4 }),
+                 })
         {
-            var design = randn(new long[] { n, p }, dtype: float64, generator: generator);
-            var targets = randn(new long[] { n }, dtype: float64, generator: generator);
-            cases.Add(new[] { design, targets, tensor(lambda, dtype: float64) });
+            var design = randn(new long[] { n, penalties.Length }, dtype: float64, generator: generator);
+            var targets = randn(new long[] { n }, dtype: float64, generator: generator) + 2;     // a mean away from 0: penalising the constant shows
+            cases.Add(new[] { design, targets, tensor(penalties, dtype: float64) });
         }
-        return Exercise.CheckTensors("ridge regression",
-            x => student(x[0], x[1], x[2].item<double>()),
-            x => RidgeRegression.Solve(x[0], x[1], x[2].item<double>()),
+        return Exercise.CheckTensors("ridge regression with a penalty per coefficient",
+            x => student(x[0], x[1], x[2]),
+            x => linalg.solve(x[0].t().matmul(x[0]) + diag(x[2]), x[0].t().matmul(x[1])),
             cases, atol: 1e-8, rtol: 1e-6);
     }
 

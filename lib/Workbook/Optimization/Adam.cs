@@ -56,8 +56,11 @@ public sealed class Adam : FirstOrderOptimizer
     /// <inheritdoc />
     public override string Name => "Adam";
 
-    /// <summary>The library's Adam rule, line for line as above.</summary>
-    public static AdamStep Rule(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, int step, AdamConfig config)
+    /// <summary>
+    /// The library's Adam rule, line for line as above. Internal: it is the answer to notebook 02's exercise, which
+    /// reaches it only through <see cref="OptimizationExercises.CheckAdamUpdate"/> and the plug's fallback.
+    /// </summary>
+    internal static AdamStep Rule(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, int step, AdamConfig config)
     {
         var m = config.Beta1 * firstMoment + (1 - config.Beta1) * gradient;           // m_k
         var v = config.Beta2 * secondMoment + (1 - config.Beta2) * gradient.pow(2);   // v_k

@@ -11,33 +11,153 @@ namespace Workbook.Recurrent;
 public static class SequenceExercises
 {
     /// <summary>
-    /// One vanilla RNN step, <c>h_t = tanh(W [h_{t-1}; x_t] + b)</c> (Notes §6.1.1). The student's function gets
-    /// (x [batch, input], h [batch, hidden], W [hidden, hidden + input], b [hidden]) and returns h_t [batch, hidden].
+    /// One step of backpropagation through time for the vanilla RNN (Notes §6.1.2), one level below the forward step
+    /// (an <c>nn.RNNCell</c> or the library's <see cref="RnnCell"/> answers the forward outright): for
+    /// <c>h_t = tanh([h_{t-1}; x_t] Wᵀ + b)</c> the student's function gets (x [batch, input], h_{t-1} [batch, hidden],
+    /// W [hidden, hidden + input], b [hidden], g = dL/dh_t [batch, hidden]) and returns (dL/dh_{t-1} [batch, hidden],
+    /// dL/dW [hidden, hidden + input], dL/db [hidden]): what one step hands back to the step before it, and its share of
+    /// the parameter gradient. The reference is autograd through <see cref="RnnCell"/> in float64; a failing case is
+    /// named by its inputs and by which of the three gradients is wrong.
     /// </summary>
-    public static ExerciseResult CheckRnnStep(Func<Tensor, Tensor, Tensor, Tensor, Tensor> student) =>
-        Exercise.CheckTensors("RNN step",
-            t => student(t[0], t[1], t[2], t[3]),
-            t => Reference<RnnCell>(t, (cell, x, h, _) => cell.Step(x, new RecurrentState(h)).Hidden, cell => (cell.Weight, cell.Bias)),
-            Cases(gates: 1, seed: 1, withCell: false), atol: 1e-9, rtol: 1e-7);
-
-    /// <summary>
-    /// One LSTM step (Notes §6.2.1) with the gates in torch's order [i, f, g, o] from ONE matrix on [h_{t-1}; x_t]. The
-    /// student's function gets (x [batch, input], h [batch, hidden], c [batch, hidden], W [4·hidden, hidden + input],
-    /// b [4·hidden]) and returns h_t and c_t.
-    /// </summary>
-    public static ExerciseResult CheckLstmStep(Func<Tensor, Tensor, Tensor, Tensor, Tensor, (Tensor Hidden, Tensor Cell)> student) =>
-        Exercise.CheckTensors("LSTM step",
+    public static ExerciseResult CheckRnnStepBackward(Func<Tensor, Tensor, Tensor, Tensor, Tensor, (Tensor Hidden, Tensor Weight, Tensor Bias)> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        static Tensor Flat((Tensor Hidden, Tensor Weight, Tensor Bias) g) =>
+            cat(new[] { g.Hidden.flatten(), g.Weight.flatten(), g.Bias.flatten() });   // [batch·hidden + hidden·(hidden + input) + hidden]
+        var generator = new Generator(105);
+        var cases = new List<(string What, Tensor[] Inputs)>();
+        foreach (var (batch, input, hidden, scale, what) in new[]
+                 {
+                     (2L, 3L, 4L, 0.5, "W and b drawn 0.5·N(0, 1)"), (1L, 5L, 2L, 0.5, "a batch of one, W and b drawn 0.5·N(0, 1)"),
+                     (4L, 2L, 6L, 0.5, "W and b drawn 0.5·N(0, 1)"), (3L, 2L, 3L, 4.0, "W and b drawn 4·N(0, 1): tanh near saturation"),
+                 })
+        {
+            cases.Add(($"x [{batch}, {input}], h [{batch}, {hidden}], {what}, g drawn N(0, 1)", new[]
+            {
+                randn(batch, input, dtype: float64, generator: generator), randn(batch, hidden, dtype: float64, generator: generator),
+                randn(hidden, hidden + input, dtype: float64, generator: generator) * scale, randn(hidden, dtype: float64, generator: generator) * scale,
+                randn(batch, hidden, dtype: float64, generator: generator),
+            }));
+        }
+        var result = Exercise.CheckTensors("RNN step backward",
             t =>
             {
-                var (h, c) = student(t[0], t[1], t[2], t[3], t[4]);
-                return cat(new[] { h, c }, 1);                                   // [batch, 2·hidden]
+                var g = student(t[0], t[1], t[2], t[3], t[4]);
+                if (g.Hidden is null || g.Weight is null || g.Bias is null || !g.Hidden.shape.SequenceEqual(t[1].shape)
+                    || !g.Weight.shape.SequenceEqual(t[2].shape) || !g.Bias.shape.SequenceEqual(t[3].shape))
+                {
+                    throw new ArgumentException(
+                        $"expected dh {Tensors.Shapes.Of(t[1].shape)}, dW {Tensors.Shapes.Of(t[2].shape)} and db {Tensors.Shapes.Of(t[3].shape)}, got {ShapeOf(g.Hidden)}, {ShapeOf(g.Weight)} and {ShapeOf(g.Bias)}");
+                }
+                return Flat(g);
             },
-            t => Reference<LstmCell>(t, (cell, x, h, c) =>
+            t =>
             {
-                var next = cell.Step(x, new RecurrentState(h, c));
-                return cat(new[] { next.Hidden, next.Cell! }, 1);
-            }, cell => (cell.Weight, cell.Bias)),
-            Cases(gates: 4, seed: 4, withCell: true), atol: 1e-9, rtol: 1e-7);
+                using var enabled = enable_grad();
+                var cell = (RnnCell)RecurrentCell.Create(CellKind.Rnn, (int)t[0].shape[1], (int)t[1].shape[1]);
+                cell.to(float64);
+                using (no_grad())
+                {
+                    cell.Weight.copy_(t[2]);
+                    cell.Bias.copy_(t[3]);
+                }
+                var h = t[1].detach().clone().requires_grad_(true);
+                cell.Step(t[0], new RecurrentState(h)).Hidden.backward(new[] { t[4] });
+                return Flat((h.grad!.detach().clone(), cell.Weight.grad!.detach().clone(), cell.Bias.grad!.detach().clone()));
+            },
+            cases.Select(c => c.Inputs), atol: 1e-9, rtol: 1e-7);
+        if (result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count)
+        {
+            return result;
+        }
+        var failed = cases[result.CasesChecked - 1].Inputs;
+        var (hiddenSize, width) = (failed[1].shape[1], failed[2].shape[1]);
+        var hiddenCount = failed[1].numel();
+        var part = "";
+        var position = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+)\]");
+        if (position.Success && long.TryParse(position.Groups[1].Value, out var index))
+        {
+            part = index < hiddenCount ? $"; position [{index}] is in dL/dh_(t-1) (row {index / hiddenSize}, unit {index % hiddenSize})"
+                : index < hiddenCount + hiddenSize * width ? $"; position [{index}] is in dL/dW (row {(index - hiddenCount) / width}, column {(index - hiddenCount) % width})"
+                : $"; position [{index}] is in dL/db (unit {index - hiddenCount - hiddenSize * width})";
+        }
+        return result with { Message = $"{result.Message}; that case is {cases[result.CasesChecked - 1].What} (outputs flattened as dh, dW, db){part}" };
+    }
+
+    private static string ShapeOf(Tensor? t) => t is null ? "null" : Tensors.Shapes.Of(t.shape);
+
+    /// <summary>
+    /// One step of backpropagation through the LSTM (Notes §6.2.1, §6.2.2), one level below the forward step (an
+    /// <c>nn.LSTMCell</c> or the library's <see cref="LstmCell"/> answers the forward outright). The step has its gates in
+    /// torch's order [i, f, g, o] from ONE matrix on [h_{t-1}; x_t]; the student's function gets (x [batch, input],
+    /// h_{t-1} [batch, hidden], c_{t-1} [batch, hidden], W [4·hidden, hidden + input], b [4·hidden], dL/dh_t, dL/dc_t
+    /// [batch, hidden] each) and returns (dL/dh_{t-1}, dL/dc_{t-1}): what the step hands back along the hidden path and
+    /// along the additive memory path. The reference is autograd through <see cref="LstmCell"/> in float64; a failing case is
+    /// named by its inputs and by which of the two gradients is wrong.
+    /// </summary>
+    public static ExerciseResult CheckLstmStepBackward(
+        Func<Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, (Tensor Hidden, Tensor Cell)> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var generator = new Generator(104);
+        Tensor Randn(params long[] shape) => randn(shape, dtype: float64, generator: generator);
+        var cases = new List<(string What, Tensor[] Inputs)>();
+        void Add(string what, long batch, long input, long hidden, double forgetBias, bool hiddenGradient)
+        {
+            var bias = Randn(4 * hidden) * 0.5;
+            bias[TensorIndex.Slice(hidden, 2 * hidden)] += forgetBias;
+            var gh = hiddenGradient ? Randn(batch, hidden) : zeros(batch, hidden, dtype: float64);
+            cases.Add(($"x [{batch}, {input}], h and c [{batch}, {hidden}], {what}", new[]
+            {
+                Randn(batch, input), Randn(batch, hidden), Randn(batch, hidden), Randn(4 * hidden, hidden + input) * 0.5, bias, gh, Randn(batch, hidden),
+            }));
+        }
+        Add("W and b drawn 0.5·N(0, 1), both gradients drawn N(0, 1)", 2, 3, 4, 0, true);
+        Add("a batch of one, W and b drawn 0.5·N(0, 1), both gradients drawn N(0, 1)", 1, 5, 2, 0, true);
+        Add("dL/dh_t = 0 (only the memory path carries a gradient)", 3, 2, 3, 0, false);
+        Add("forget bias +3 (f near 1), both gradients drawn N(0, 1)", 4, 2, 6, 3, true);
+        var result = Exercise.CheckTensors("LSTM step backward",
+            t =>
+            {
+                var (dh, dc) = student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+                if (dh is null || dc is null || !dh.shape.SequenceEqual(t[1].shape) || !dc.shape.SequenceEqual(t[2].shape))
+                {
+                    throw new ArgumentException(
+                        $"expected dh and dc {Tensors.Shapes.Of(t[1].shape)} each, got {ShapeOf(dh)} and {ShapeOf(dc)}");
+                }
+                return cat(new[] { dh, dc }, 1);                                 // [batch, 2·hidden]
+            },
+            t =>
+            {
+                using var enabled = enable_grad();
+                var cell = (LstmCell)RecurrentCell.Create(CellKind.Lstm, (int)t[0].shape[1], (int)t[1].shape[1]);
+                cell.to(float64);
+                using (no_grad())
+                {
+                    cell.Weight.copy_(t[3]);
+                    cell.Bias.copy_(t[4]);
+                }
+                var h = t[1].detach().clone().requires_grad_(true);
+                var c = t[2].detach().clone().requires_grad_(true);
+                var next = cell.Step(t[0], new RecurrentState(h, c));
+                ((next.Hidden * t[5]).sum() + (next.Cell! * t[6]).sum()).backward();
+                return cat(new[] { h.grad!.detach().clone(), c.grad!.detach().clone() }, 1);
+            },
+            cases.Select(c => c.Inputs), atol: 1e-9, rtol: 1e-7);
+        if (result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count)
+        {
+            return result;
+        }
+        var hiddenSize = cases[result.CasesChecked - 1].Inputs[1].shape[1];
+        var part = "";
+        var position = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+), (\d+)\]");
+        if (position.Success && long.TryParse(position.Groups[1].Value, out var row) && long.TryParse(position.Groups[2].Value, out var column))
+        {
+            part = column < hiddenSize ? $"; position [{row}, {column}] is dL/dh_(t-1) (row {row}, unit {column})"
+                : $"; position [{row}, {column}] is dL/dc_(t-1) (row {row}, unit {column - hiddenSize})";
+        }
+        return result with { Message = $"{result.Message}; that case is {cases[result.CasesChecked - 1].What} (outputs side by side as [dh, dc]){part}" };
+    }
 
     /// <summary>
     /// Clip by norm (Notes §6.1.3): the student's function gets the gradients as one flat vector and the bound, and returns
@@ -175,42 +295,5 @@ public static class SequenceExercises
         }
         var z = sizes[result.CasesChecked - 1];
         return result with { Message = $"{result.Message}; that case has batch {z.Batch}, source length {z.Source}, s width q = {z.Query}, h width k = {z.Key}, score hidden size n = {z.Hidden}" };
-    }
-
-    private static Tensor Reference<TCell>(Tensor[] t, Func<TCell, Tensor, Tensor, Tensor?, Tensor> step, Func<TCell, (Tensor Weight, Tensor Bias)> parameters)
-        where TCell : RecurrentCell
-    {
-        var withCell = t.Length == 5;
-        var x = t[0];
-        var h = t[1];
-        var c = withCell ? t[2] : null;
-        var weight = t[withCell ? 3 : 2];
-        var bias = t[withCell ? 4 : 3];
-        var cell = (TCell)RecurrentCell.Create(typeof(TCell) == typeof(LstmCell) ? CellKind.Lstm : CellKind.Rnn, (int)x.shape[1], (int)h.shape[1]);
-        cell.to(float64);
-        var (w, b) = parameters(cell);
-        using (no_grad())
-        {
-            w.copy_(weight);
-            b.copy_(bias);
-        }
-        using var _ = no_grad();
-        return step(cell, x, h, c);
-    }
-
-    private static IEnumerable<Tensor[]> Cases(int gates, int seed, bool withCell)
-    {
-        var generator = new Generator((ulong)(100 + seed));
-        foreach (var (batch, input, hidden) in new[] { (2L, 3L, 4L), (1L, 5L, 2L), (4L, 2L, 6L) })
-        {
-            var list = new List<Tensor> { randn(batch, input, dtype: float64, generator: generator), randn(batch, hidden, dtype: float64, generator: generator) };
-            if (withCell)
-            {
-                list.Add(randn(batch, hidden, dtype: float64, generator: generator));
-            }
-            list.Add(randn(gates * hidden, hidden + input, dtype: float64, generator: generator) * 0.5);
-            list.Add(randn(gates * hidden, dtype: float64, generator: generator) * 0.5);
-            yield return list.ToArray();
-        }
     }
 }

@@ -136,8 +136,23 @@ public sealed class SeeingTests
         var f = tensor(new float[] { 1, 2, 3, 4, 0, 1, 0, 1 }).view(1, 2, 2, 2);  // channel 0: 1 2 3 4; channel 1: 0 1 0 1
         var g = InputOptimisation.Gram(f).data<float>().ToArray();
         Assert.Equal(new float[] { 30f / 4, 6f / 4, 6f / 4, 2f / 4 }, g);
-        Assert.True(VisionExercises.CheckGram(InputOptimisation.Gram).Passed);
-        Assert.False(VisionExercises.CheckGram(a => { var x = a.flatten(2); return matmul(x, x.transpose(1, 2)); }).Passed);   // not divided by H·W
+        Tensor Weighted(Tensor a, Tensor w)
+        {
+            var x = a.flatten(2);                                                        // [batch, C, H·W]
+            var weights = w.flatten(1).unsqueeze(1);                                     // [batch, 1, H·W]
+            return matmul(x * weights, x.transpose(1, 2)) / weights.sum(new long[] { 2 }, keepdim: true);
+        }
+        var right = VisionExercises.CheckGram(Weighted);
+        Assert.True(right.Passed, right.Message);
+        // The library's unweighted Gram passes the equal-weights case only; the box mask (case 2) is named.
+        var plain = VisionExercises.CheckGram((a, _) => InputOptimisation.Gram(a));
+        Assert.False(plain.Passed);
+        Assert.Contains("case 2", plain.Message);
+        Assert.Contains("3×3 box", plain.Message);
+        // Weighted, but divided by H·W instead of the total weight.
+        var byArea = VisionExercises.CheckGram((a, w) => Weighted(a, w) * w.flatten(1).sum(1).view(-1, 1, 1) / (a.shape[2] * a.shape[3]));
+        Assert.False(byArea.Passed);
+        Assert.Contains("case 2", byArea.Message);
     }
 
     [Fact]

@@ -61,9 +61,40 @@ public sealed class ShapesAndTrainingTests
     [Fact]
     public void ConvnetExercisesAcceptTheFormulaAndRejectAMissingDilation()
     {
-        Assert.True(ConvnetExercises.CheckOutputSize((n, k, s, p, d) => (n + 2 * p - d * (k - 1) - 1) / s + 1).Passed);
-        Assert.False(ConvnetExercises.CheckOutputSize((n, k, s, p, d) => (n + 2 * p - k) / s + 1).Passed);
-        Assert.True(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + (bias ? o : 0)).Passed);
-        Assert.False(ConvnetExercises.CheckConvParameters((i, o, k, bias) => (long)o * i * k * k + o).Passed);
+        // Output o's window starts at o·s − p and steps by d; the taps in the padding are left out.
+        static int[][] Windows(int n, int k, int s, int p, int d, bool dilated)
+        {
+            var size = (int)ShapeArithmetic.OutputSize(n, k, s, p, d);
+            return Enumerable.Range(0, size)
+                .Select(o => Enumerable.Range(0, k).Select(u => o * s - p + u * (dilated ? d : 1)).Where(i => i >= 0 && i < n).ToArray())
+                .ToArray();
+        }
+        var right = ConvnetExercises.CheckConvWindows((n, k, s, p, d) => Windows(n, k, s, p, d, dilated: true));
+        Assert.True(right.Passed, right.Message);
+        // Ignoring the dilation inside the window: the first dilated case (case 7) fails and shows the lists.
+        var undilated = ConvnetExercises.CheckConvWindows((n, k, s, p, d) => Windows(n, k, s, p, d, dilated: false));
+        Assert.False(undilated.Passed);
+        Assert.Contains("case 7", undilated.Message);
+        Assert.DoesNotContain("System.Int32", undilated.Message);
+        // Keeping the padding's positions (negative indices): case 1 (padding 1) fails.
+        var padded = ConvnetExercises.CheckConvWindows((n, k, s, p, d) =>
+            Enumerable.Range(0, (int)ShapeArithmetic.OutputSize(n, k, s, p, d)).Select(o => Enumerable.Range(0, k).Select(u => o * s - p + u * d).ToArray()).ToArray());
+        Assert.False(padded.Passed);
+        Assert.Contains("case 1", padded.Message);
+        static (long, long) Cost(int i, int o, int k, bool bias, int n, int s, int p)
+        {
+            var side = ShapeArithmetic.OutputSize(n, k, s, p);
+            return ((long)o * i * k * k + (bias ? o : 0), side * side * o * i * k * k);
+        }
+        var cost = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => Cost(i, o, k, bias, n, s, p));
+        Assert.True(cost.Passed, cost.Message);
+        // The bias counted whether or not the layer has one: case 3 (no bias) fails, its pair of numbers shown.
+        var alwaysBias = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => Cost(i, o, k, true, n, s, p));
+        Assert.False(alwaysBias.Passed);
+        Assert.Contains("case 3", alwaysBias.Message);
+        // One window per input pixel (stride ignored in the cost): AlexNet's stride-4 layer (case 2) fails.
+        var perPixel = ConvnetExercises.CheckConvCost((i, o, k, bias, n, s, p) => (Cost(i, o, k, bias, n, s, p).Item1, (long)n * n * o * i * k * k));
+        Assert.False(perPixel.Passed);
+        Assert.Contains("case 2", perPixel.Message);
     }
 }

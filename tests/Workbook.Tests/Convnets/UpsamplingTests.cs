@@ -47,10 +47,31 @@ public sealed class UpsamplingTests
     }
 
     [Fact]
-    public void TheTransposedSizeExerciseAcceptsTheFormulaAndRejectsOneWithoutOutputPadding()
+    public void TheTransposedScatterExerciseAcceptsTheDefinitionAndNamesAForgottenCrop()
     {
-        Assert.True(VisionExercises.CheckTransposedOutputSize((n, k, s, p, op) => Upsampling.TransposedOutputSize(n, k, s, p, op)).Passed);
-        Assert.False(VisionExercises.CheckTransposedOutputSize((n, k, s, p, op) => Upsampling.TransposedOutputSize(n, k, s, p)).Passed);
+        // Input i's tap u lands on s·i + u − p; the ones outside [0, n_out) are cropped.
+        static int[][] Scatter(int n, int k, int s, int p, int op, bool crop)
+        {
+            var size = Upsampling.TransposedOutputSize(n, k, s, p, op);
+            return Enumerable.Range(0, n)
+                .Select(i => Enumerable.Range(0, k).Select(u => s * i + u - p).Where(o => !crop || (o >= 0 && o < size)).ToArray())
+                .ToArray();
+        }
+        var right = VisionExercises.CheckTransposedScatter((n, k, s, p, op) => Scatter(n, k, s, p, op, crop: true));
+        Assert.True(right.Passed, right.Message);
+
+        // Without the crop, padding leaves negative positions: case 2 (padding 1) is the first to fail, and the message shows the lists.
+        var uncropped = VisionExercises.CheckTransposedScatter((n, k, s, p, op) => Scatter(n, k, s, p, op, crop: false));
+        Assert.False(uncropped.Passed);
+        Assert.Contains("case 2", uncropped.Message);
+        Assert.Contains("-1", uncropped.Message);
+        Assert.DoesNotContain("System.Int32", uncropped.Message);
+
+        // Placing taps at i + u·s (stride and kernel swapped): wrong already at case 1.
+        var swapped = VisionExercises.CheckTransposedScatter((n, k, s, p, op) =>
+            Enumerable.Range(0, n).Select(i => Enumerable.Range(0, k).Select(u => i + u * s - p).Where(o => o >= 0 && o < Upsampling.TransposedOutputSize(n, k, s, p, op)).ToArray()).ToArray());
+        Assert.False(swapped.Passed);
+        Assert.Contains("case 1", swapped.Message);
     }
 
     [Theory]

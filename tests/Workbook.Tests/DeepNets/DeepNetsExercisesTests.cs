@@ -8,20 +8,48 @@ namespace Workbook.Tests.DeepNets;
 public sealed class DeepNetsExercisesTests
 {
     [Fact]
-    public void BatchNormExerciseAcceptsTheFormulaAndRejectsTheUnbiasedVariance()
+    public void BatchNormBackwardAcceptsTheFormulaAndRejectsFrozenStatistics()
     {
         using var scope = NewDisposeScope();
-        Tensor Right(Tensor a, Tensor gamma, Tensor beta, double eps)
+        (Tensor, Tensor, Tensor) Right(Tensor a, Tensor gamma, Tensor delta, double eps)
         {
             var mean = a.mean(new long[] { 0 });
-            var variance = (a - mean).pow(2).mean(new long[] { 0 });
-            return (a - mean) / (variance + eps).sqrt() * gamma + beta;
+            var sigma = ((a - mean).pow(2).mean(new long[] { 0 }) + eps).sqrt();
+            var xHat = (a - mean) / sigma;
+            var h = gamma * delta;                                                       // dL/dx̂
+            var da = (h - h.mean(new long[] { 0 }) - xHat * (h * xHat).mean(new long[] { 0 })) / sigma;
+            return (da, (delta * xHat).sum(dim: 0), delta.sum(dim: 0));
         }
-        Tensor Unbiased(Tensor a, Tensor gamma, Tensor beta, double eps) =>
-            (a - a.mean(new long[] { 0 })) / (a.var(0) + eps).sqrt() * gamma + beta;
-        Assert.True(DeepNetsExercises.CheckBatchNormForward(Right).Passed);
-        var wrong = DeepNetsExercises.CheckBatchNormForward(Unbiased);
-        Assert.False(wrong.Passed);
+        var right = DeepNetsExercises.CheckBatchNormBackward(Right);
+        Assert.True(right.Passed, right.Message);
+
+        // Treating μ and σ as constants (the gradient of a fixed affine map): dL/da = γ δ / σ.
+        var frozen = DeepNetsExercises.CheckBatchNormBackward((a, gamma, delta, eps) =>
+        {
+            var (_, dGamma, dBeta) = Right(a, gamma, delta, eps);
+            var sigma = ((a - a.mean(new long[] { 0 })).pow(2).mean(new long[] { 0 }) + eps).sqrt();
+            return (gamma * delta / sigma, dGamma, dBeta);
+        });
+        Assert.False(frozen.Passed);
+        Assert.Contains("case 1", frozen.Message);
+        Assert.Contains("dL/da", frozen.Message);
+
+        // dL/dγ summed with x̂ left out: the wrong part is named.
+        var noXHat = DeepNetsExercises.CheckBatchNormBackward((a, gamma, delta, eps) =>
+        {
+            var (da, _, dBeta) = Right(a, gamma, delta, eps);
+            return (da, delta.sum(dim: 0), dBeta);
+        });
+        Assert.False(noXHat.Passed);
+        Assert.Contains("dL/dγ", noXHat.Message);
+
+        var wrongShape = DeepNetsExercises.CheckBatchNormBackward((a, gamma, delta, eps) =>
+        {
+            var (da, dGamma, dBeta) = Right(a, gamma, delta, eps);
+            return (da, dGamma.unsqueeze(0), dBeta);
+        });
+        Assert.False(wrongShape.Passed);
+        Assert.Contains("expected da", wrongShape.Message);
     }
 
     [Fact]

@@ -10,12 +10,14 @@ namespace Workbook.Tests.Foundations;
 public sealed class BiasVarianceTests
 {
     [Fact]
-    public void DecomposeMatchesAHandComputation()
+    public void TheDecompositionMatchesAHandComputation()
     {
-        // f̄ = (1, 3): bias² = ((1 − 0)² + (3 − 2)²)/2 = 1; every prediction is 1 from f̄: variance = 1.
-        var parts = BiasVariance.Decompose(tensor(new double[,] { { 0, 2 }, { 2, 4 } }), tensor(new double[] { 0, 2 }));
-        Assert.Equal(1.0, parts.BiasSquared, 14);
-        Assert.Equal(1.0, parts.Variance, 14);
+        // The check's case 1 is predictions {{0, 2}, {2, 4}} against truth (0, 2): f̄ = (1, 3), bias² = ((1 − 0)² + (3 − 2)²)/2 = 1,
+        // every prediction is 1 from f̄: variance = 1. The hand answer (1, 1) therefore passes case 1 and fails at case 2
+        // (BiasVariance.Decompose is internal; the public check runs it).
+        var result = FoundationsExercises.CheckBiasVariance((_, _) => (1.0, 1.0));
+        Assert.False(result.Passed);
+        Assert.Contains("case 2", result.Message);
     }
 
     [Fact]

@@ -13,8 +13,8 @@ public sealed class FoundationsExerciseTests
     {
         var reference = FoundationsExercises.CheckBiasVariance((p, f) =>
         {
-            var parts = BiasVariance.Decompose(p, f);
-            return (parts.BiasSquared, parts.Variance);
+            var mean = p.mean(new long[] { 0 });                       // f̄ over the T predictors
+            return ((mean - f).pow(2).mean().item<double>(), (p - mean).pow(2).mean().item<double>());
         });
         Assert.True(reference.Passed, reference.Message);
 
@@ -29,15 +29,20 @@ public sealed class FoundationsExerciseTests
     }
 
     [Fact]
-    public void RidgeCheckPassesTheNormalEquationsAndCatchesAForgottenPenalty()
+    public void RidgeCheckPassesTheNormalEquationsAndCatchesAForgottenOrUniformPenalty()
     {
-        Tensor Normal(Tensor design, Tensor y, double lambda) =>
-            linalg.solve(design.t().matmul(design) + lambda * eye(design.shape[1], dtype: float64), design.t().matmul(y));
+        Tensor Normal(Tensor design, Tensor y, Tensor penalties) =>
+            linalg.solve(design.t().matmul(design) + diag(penalties), design.t().matmul(y));
         var right = FoundationsExercises.CheckRidge(Normal);
         Assert.True(right.Passed, right.Message);
 
-        var wrong = FoundationsExercises.CheckRidge((design, y, _) => Normal(design, y, 0));
-        Assert.False(wrong.Passed);
-        Assert.Contains("case 2", wrong.Message);   // case 1 has λ = 0, so the first miss is case 2
+        var forgotten = FoundationsExercises.CheckRidge((design, y, penalties) => Normal(design, y, zeros_like(penalties)));
+        Assert.False(forgotten.Passed);
+        Assert.Contains("case 2", forgotten.Message);   // case 1 has every λ_j = 0, so the first miss is case 2
+
+        // The library's one-λ ridge with the largest λ_j on every coefficient: it penalises the constant, which case 2 leaves free.
+        var uniform = FoundationsExercises.CheckRidge((design, y, penalties) => RidgeRegression.Solve(design, y, penalties.max().item<double>()));
+        Assert.False(uniform.Passed);
+        Assert.Contains("case 2", uniform.Message);
     }
 }

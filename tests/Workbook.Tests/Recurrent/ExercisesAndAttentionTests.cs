@@ -10,25 +10,100 @@ namespace Workbook.Tests.Recurrent;
 /// <summary>The exercise checks pass correct answers and fail wrong ones; the attention decoder's weights are proper distributions.</summary>
 public sealed class ExercisesAndAttentionTests
 {
-    private static Tensor RnnStep(Tensor x, Tensor h, Tensor w, Tensor b) => (cat(new[] { h, x }, 1).matmul(w.t()) + b).tanh();
-
-    private static (Tensor, Tensor) LstmStep(Tensor x, Tensor h, Tensor c, Tensor w, Tensor b, bool swapGates)
+    // One BPTT step back through h_t = tanh([h; x] Wᵀ + b): δ = g ⊙ (1 − h_t²), then the linear layer's backward.
+    private static (Tensor, Tensor, Tensor) RnnStepBackward(Tensor x, Tensor h, Tensor w, Tensor b, Tensor g)
     {
-        var gates = (cat(new[] { h, x }, 1).matmul(w.t()) + b).chunk(4, 1);
-        var (i, f) = swapGates ? (gates[1].sigmoid(), gates[0].sigmoid()) : (gates[0].sigmoid(), gates[1].sigmoid());
-        var cell = f * c + i * gates[2].tanh();
-        return (gates[3].sigmoid() * cell.tanh(), cell);
+        var stacked = cat(new[] { h, x }, 1);                                   // [batch, hidden + input]
+        var next = (stacked.matmul(w.t()) + b).tanh();                           // h_t
+        var delta = g * (1 - next.pow(2));                                       // dL/d(pre-activation)
+        var hidden = h.shape[1];
+        return (delta.matmul(w[.., ..(int)hidden]), delta.t().matmul(stacked), delta.sum(dim: 0));
+    }
+
+    [Fact]
+    public void RnnStepBackwardAcceptsTheChainRuleAndNamesTheWrongGradient()
+    {
+        var right = SequenceExercises.CheckRnnStepBackward(RnnStepBackward);
+        Assert.True(right.Passed, right.Message);
+
+        // Forgetting tanh's derivative: every gradient is off, the first one named is dL/dh_(t-1).
+        var noTanh = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var stacked = cat(new[] { h, x }, 1);
+            return (g.matmul(w[.., ..(int)h.shape[1]]), g.t().matmul(stacked), g.sum(dim: 0));
+        });
+        Assert.False(noTanh.Passed);
+        Assert.Contains("case 1", noTanh.Message);
+        Assert.Contains("dL/d", noTanh.Message);
+
+        // Passing the gradient back through the whole of W (the input columns too) has the wrong shape.
+        var wholeW = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var (_, dw, db) = RnnStepBackward(x, h, w, b, g);
+            var next = (cat(new[] { h, x }, 1).matmul(w.t()) + b).tanh();
+            return ((g * (1 - next.pow(2))).matmul(w), dw, db);
+        });
+        Assert.False(wholeW.Passed);
+        Assert.Contains("expected dh", wholeW.Message);
+
+        // The bias gradient averaged over the batch instead of summed: named as dL/db.
+        var meanBias = SequenceExercises.CheckRnnStepBackward((x, h, w, b, g) =>
+        {
+            var (dh, dw, db) = RnnStepBackward(x, h, w, b, g);
+            return (dh, dw, db / x.shape[0]);
+        });
+        Assert.False(meanBias.Passed);
+        Assert.Contains("dL/db", meanBias.Message);
+    }
+
+    // One step back through the LSTM by hand: the memory path dc_(t-1) = (dc_t + dh_t ⊙ o ⊙ (1 − tanh² c_t)) ⊙ f, and the
+    // hidden path through the four gates' pre-activations and W's recurrent columns.
+    private static (Tensor, Tensor) LstmStepBackward(Tensor x, Tensor h, Tensor c, Tensor w, Tensor b, Tensor gh, Tensor gc, bool swapGates, bool dropHiddenPath)
+    {
+        var hidden = (int)h.shape[1];
+        var z = (cat(new[] { h, x }, 1).matmul(w.t()) + b).chunk(4, 1);
+        var (i, f) = swapGates ? (z[1].sigmoid(), z[0].sigmoid()) : (z[0].sigmoid(), z[1].sigmoid());
+        var (g, o) = (z[2].tanh(), z[3].sigmoid());
+        var next = f * c + i * g;
+        var squashed = next.tanh();
+        var dNext = gc + (dropHiddenPath ? zeros_like(gh) : gh * o * (1 - squashed.pow(2)));
+        var dz = cat(new[] { dNext * g * i * (1 - i), dNext * c * f * (1 - f), dNext * i * (1 - g.pow(2)), gh * squashed * o * (1 - o) }, 1);
+        if (swapGates)
+        {
+            dz = cat(new[] { dz[.., hidden..(2 * hidden)], dz[.., ..hidden], dz[.., (2 * hidden)..] }, 1);
+        }
+        return (dz.matmul(w[.., ..hidden]), dNext * f);
+    }
+
+    [Fact]
+    public void LstmStepBackwardAcceptsTheChainRuleAndNamesTheWrongPath()
+    {
+        var right = SequenceExercises.CheckLstmStepBackward((x, h, c, w, b, gh, gc) => LstmStepBackward(x, h, c, w, b, gh, gc, false, false));
+        Assert.True(right.Passed, right.Message);
+
+        var swapped = SequenceExercises.CheckLstmStepBackward((x, h, c, w, b, gh, gc) => LstmStepBackward(x, h, c, w, b, gh, gc, true, false));
+        Assert.False(swapped.Passed);
+        Assert.Contains("case 1", swapped.Message);
+
+        // Forgetting that h_t = o ⊙ tanh(c_t) also sends dL/dh_t into the memory path: dL/dc_(t-1) is wrong first at
+        // case 1, and case 3 (dL/dh_t = 0) is where it would have passed.
+        var noHiddenPath = SequenceExercises.CheckLstmStepBackward((x, h, c, w, b, gh, gc) => LstmStepBackward(x, h, c, w, b, gh, gc, false, true));
+        Assert.False(noHiddenPath.Passed);
+        Assert.Contains("case 1", noHiddenPath.Message);
+        Assert.Contains("dL/d", noHiddenPath.Message);
+
+        var wrongShape = SequenceExercises.CheckLstmStepBackward((x, h, c, w, b, gh, gc) =>
+        {
+            var (dh, dc) = LstmStepBackward(x, h, c, w, b, gh, gc, false, false);
+            return (dh, dc.sum(dim: 0));
+        });
+        Assert.False(wrongShape.Passed);
+        Assert.Contains("expected dh and dc", wrongShape.Message);
     }
 
     [Fact]
     public void ExerciseChecksAcceptCorrectAndRejectWrongAnswers()
     {
-        Assert.True(SequenceExercises.CheckRnnStep(RnnStep).Passed);
-        Assert.False(SequenceExercises.CheckRnnStep((x, h, w, b) => RnnStep(x, h, w, b).relu()).Passed);
-        Assert.True(SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, false)).Passed);
-        var swapped = SequenceExercises.CheckLstmStep((x, h, c, w, b) => LstmStep(x, h, c, w, b, true));
-        Assert.False(swapped.Passed);
-        Assert.Contains("case 1", swapped.Message);
         Assert.True(SequenceExercises.CheckClipByNorm((g, m) =>
         {
             var n = Math.Sqrt(g.Sum(v => v * v));
