@@ -43,7 +43,13 @@ public sealed class BiasVarianceTests
         var config = new BiasVarianceConfig(TrainingSets: 20, TrainSize: 10, TestSize: 50, Seed: 5);
         var first = new BiasVarianceExperiment(RegressionProblem.Sine(), config).Run(3, 0.01);
         var second = new BiasVarianceExperiment(RegressionProblem.Sine(), config).Run(3, 0.01);
-        Assert.Equal(first, second);
+        // Same draws, same fits: equal to 1e-12, not bit for bit. One full parallel run (2026-12-02) failed an exact
+        // comparison that passes alone; libtorch's BLAS need not give the same last bits under concurrent load.
+        foreach (var (a, b) in new[] { (first.BiasSquared, second.BiasSquared), (first.Variance, second.Variance), (first.ExpectedTestError, second.ExpectedTestError),
+                     (first.ExpectedTrainError, second.ExpectedTrainError), (first.MeasuredNoise, second.MeasuredNoise), (first.MeanWeightNorm, second.MeanWeightNorm) })
+        {
+            Assert.True(Math.Abs(a - b) <= 1e-12 * Math.Max(1, Math.Abs(a)), $"same seed, different numbers: {a:R} vs {b:R}");
+        }
         var other = new BiasVarianceExperiment(RegressionProblem.Sine(), config with { Seed = 6 }).Run(3, 0.01);
         Assert.NotEqual(first.ExpectedTestError, other.ExpectedTestError);
     }
