@@ -23,16 +23,28 @@ public static class VisionExercises
     };
 
     /// <summary>
-    /// IoU (Notes §5.2.1.1): the student's function gets two boxes and returns their intersection over union; the
-    /// expected values are <see cref="Boxes.Iou"/>'s on <see cref="IouCases"/>, compared to 1e-9.
+    /// IoU and generalised IoU (Notes §5.2.1.1; Rezatofighi et al. 2019): the student's function gets two boxes and
+    /// returns (IoU, GIoU) with GIoU = IoU − (|C| − |A ∪ B|) / |C|, C the smallest box enclosing both (GIoU = IoU when
+    /// |C| = 0). <see cref="Boxes.Iou"/> answers the first half, nothing in the library the second. Compared to 1e-9 on
+    /// <see cref="IouCases"/>; a failure names the pair, which half is wrong, and both values.
     /// </summary>
-    public static ExerciseResult CheckIou(Func<Box, Box, double> student) =>
-        Exercise.CheckValues("intersection over union", (Func<(Box, Box), double>)(c => student(c.Item1, c.Item2)),
-            IouCases.Select(c => ((c.A, c.B), Boxes.Iou(c.A, c.B))), (got, expected) => Math.Abs(got - expected) <= 1e-9);
+    public static ExerciseResult CheckOverlap(Func<Box, Box, (double Iou, double Giou)> student) =>
+        Exercise.CheckValues("IoU and GIoU", (Func<(Box, Box), (double Iou, double Giou)>)(c => student(c.Item1, c.Item2)),
+            IouCases.Select(c => ((c.A, c.B), Overlap(c.A, c.B))),
+            (expected, got) => Math.Abs(got.Iou - expected.Iou) <= 1e-9 && Math.Abs(got.Giou - expected.Giou) <= 1e-9);
 
-    /// <summary>The student's IoU, to plug into <see cref="Boxes.NonMaxSuppression"/> (the reference while it is the stub).</summary>
-    public static Plugged<Func<Box, Box, double>> PlugIou(Func<Box, Box, double> student) =>
-        Plug.Custom<Func<Box, Box, double>>("intersection over union", p => (a, b) => p.Call(() => student(a, b), () => Boxes.Iou(a, b)));
+    /// <summary>The student's (IoU, GIoU), to plug into <see cref="Boxes.NonMaxSuppression"/> (its IoU) and the GIoU comparison (the reference while it is the stub).</summary>
+    public static Plugged<Func<Box, Box, (double Iou, double Giou)>> PlugOverlap(Func<Box, Box, (double Iou, double Giou)> student) =>
+        Plug.Custom<Func<Box, Box, (double Iou, double Giou)>>("IoU and GIoU", p => (a, b) => p.Call(() => student(a, b), () => Overlap(a, b)));
+
+    // The reference: IoU from the library, GIoU's penalty from the enclosing box.
+    private static (double Iou, double Giou) Overlap(Box a, Box b)
+    {
+        var iou = Boxes.Iou(a, b);
+        var enclosing = (Math.Max(a.X2, b.X2) - Math.Min(a.X1, b.X1)) * (Math.Max(a.Y2, b.Y2) - Math.Min(a.Y1, b.Y1));
+        var union = a.Area + b.Area - Boxes.Intersection(a, b);
+        return (iou, enclosing > 0 ? iou - (enclosing - union) / enclosing : iou);
+    }
 
     /// <summary>
     /// The Gram matrix of Notes §5.5.1 over a weighted region (style measured inside a mask): the student's function gets

@@ -107,14 +107,35 @@ public sealed class BoxesTests
         Assert.Equal(new[] { 0, 1 }, Boxes.NonMaxSuppression(boxes, new[] { 0.9, 0.8 }, 0.5, (_, _) => 0.0));
     }
 
-    [Fact]
-    public void TheIouExerciseAcceptsTheReferenceAndRejectsAUnionWithoutTheIntersection()
+    // (IoU, GIoU) written from the definition: C is the smallest box around both.
+    private static (double Iou, double Giou) Overlap(Box a, Box b, bool enclosingAsUnion = false)
     {
-        Assert.True(VisionExercises.CheckIou(Boxes.Iou).Passed);
-        Assert.False(VisionExercises.CheckIou((a, b) => Boxes.Intersection(a, b) / Math.Max(1e-12, a.Area + b.Area)).Passed);
-        var plugged = VisionExercises.PlugIou((_, _) => throw new NotImplementedException());
-        Assert.Equal(0.25, plugged.Function(new Box(0, 0, 4, 4), new Box(1, 1, 3, 3)), 12);
-        Assert.Equal(1, plugged.ReferenceCalls);
+        var iou = Boxes.Iou(a, b);
+        var c = (Math.Max(a.X2, b.X2) - Math.Min(a.X1, b.X1)) * (Math.Max(a.Y2, b.Y2) - Math.Min(a.Y1, b.Y1));
+        var union = a.Area + b.Area - Boxes.Intersection(a, b);
+        return (iou, c > 0 ? iou - (c - (enclosingAsUnion ? a.Area + b.Area : union)) / c : iou);
+    }
+
+    [Fact]
+    public void TheOverlapExerciseAcceptsTheDefinitionAndNamesAWrongHalf()
+    {
+        Assert.True(VisionExercises.CheckOverlap((a, b) => Overlap(a, b)).Passed);
+
+        var noIntersection = VisionExercises.CheckOverlap((a, b) => (Boxes.Intersection(a, b) / Math.Max(1e-12, a.Area + b.Area), Overlap(a, b).Giou));
+        Assert.False(noIntersection.Passed);
+        Assert.StartsWith("case 1 of 10: for input ((0, 0, 2, 2), (1, 1, 3, 3)) expected (0.142857, -0.0793651) but your function returned (0.125, -0.0793651)", noIntersection.Message);
+
+        var plainIou = VisionExercises.CheckOverlap((a, b) => (Boxes.Iou(a, b), Boxes.Iou(a, b)));   // GIoU's penalty left out
+        Assert.False(plainIou.Passed);
+        Assert.Contains("case 1 of 10", plainIou.Message);
+
+        var sumAsUnion = VisionExercises.CheckOverlap((a, b) => Overlap(a, b, enclosingAsUnion: true));   // the union counted twice where boxes overlap
+        Assert.False(sumAsUnion.Passed);
+
+        var plugged = VisionExercises.PlugOverlap((_, _) => throw new NotImplementedException());
+        Assert.Equal(0.25, plugged.Function(new Box(0, 0, 4, 4), new Box(1, 1, 3, 3)).Iou, 12);
+        Assert.Equal(-7.0 / 9, plugged.Function(new Box(0, 0, 1, 1), new Box(2, 2, 3, 3)).Giou, 12);   // disjoint: IoU 0, GIoU < 0
+        Assert.Equal(2, plugged.ReferenceCalls);
     }
 
     [Fact]
