@@ -8,11 +8,13 @@ using static TorchSharp.torch;
 namespace Workbook.Rl;
 
 /// <summary>
-/// The core step of entity attention: queries [B, H, 1, d], keys and values [B, H, K, d], keep [B, 1, 1, K]
-/// (true = a real entity) → context [B, H, 1, d]. The library's is <see cref="DotProductAttention"/>'s
-/// softmax(q·k/√d) v with padding masked out; a student's can replace it (<see cref="EntityAttentionExercises.PlugEntityAttention"/>).
+/// The core step of multi-head entity attention, between the projections and W^O: projected queries [B, 1, E], keys
+/// and values [B, K, E], keep [B, 1, K] (true = a real entity) and the number of heads H (E = H·d) → the heads'
+/// contexts concatenated, [B, 1, E]: split E into H heads of d, softmax(q·k/√d) v per head with padding masked out,
+/// merge the heads back. The library's is internal (<see cref="EntityAttentionExercises"/>); a student's can replace
+/// it (<see cref="EntityAttentionExercises.PlugEntityAttention"/>).
 /// </summary>
-public delegate Tensor EntityAttentionStep(Tensor queries, Tensor keys, Tensor values, Tensor keep);
+public delegate Tensor EntityAttentionStep(Tensor queries, Tensor keys, Tensor values, Tensor keep, int heads);
 
 /// <summary>
 /// Reads an observation that is a set of entities (<see cref="EntitySetLayout"/>) into one fixed-width summary
@@ -101,15 +103,11 @@ public sealed class EntityAttentionEncoder : nn.Module<Tensor, Tensor>
         return result.Weights.mean(new long[] { 1 }).squeeze(1).MoveToOuterDisposeScope();          // [B, H, 1, K] -> [B, K]
     }
 
-    // MultiHeadAttention's projections with another core step: split heads, step, concatenate, W^O.
+    // MultiHeadAttention's projections with another core step: W^Q, W^K, W^V, the step (heads split and merged inside), W^O.
     private Tensor AttendWith(EntityAttentionStep core, Tensor q, Tensor e, Tensor keep)
     {
-        long batch = q.shape[0], slots = e.shape[1], heads = attention.Heads, d = attention.HeadDim;
-        var queries = attention.WQ.call(q).view(batch, 1, heads, d).transpose(1, 2);               // [B, H, 1, d]
-        var keys = attention.WK.call(e).view(batch, slots, heads, d).transpose(1, 2);              // [B, H, K, d]
-        var values = attention.WV.call(e).view(batch, slots, heads, d).transpose(1, 2);            // [B, H, K, d]
-        var context = core(queries, keys, values, keep.unsqueeze(1));                               // [B, H, 1, d]
-        return attention.WO.call(context.transpose(1, 2).reshape(batch, 1, heads * d));            // [B, 1, E]
+        var context = core(attention.WQ.call(q), attention.WK.call(e), attention.WV.call(e), keep, (int)attention.Heads);   // [B, 1, E]
+        return attention.WO.call(context);                                                                              // [B, 1, E]
     }
 }
 

@@ -8,48 +8,68 @@ namespace Workbook.Rl;
 /// <summary>Checked exercises of notebooks 22 and 22b (attention in RL: over entities, over recent steps).</summary>
 public static class EntityAttentionExercises
 {
-    /// <summary>The library's attention step: masked softmax(q·k/√d) v (<see cref="DotProductAttention"/>); internal, notebook 22 asks for it.</summary>
-    internal static Tensor ReferenceStep(Tensor queries, Tensor keys, Tensor values, Tensor keep)
+    /// <summary>
+    /// The library's multi-head step: split E into H heads, masked softmax(q·k/√d) v per head
+    /// (<see cref="DotProductAttention"/>), merge; internal, notebook 22 asks for it.
+    /// </summary>
+    internal static Tensor ReferenceStep(Tensor queries, Tensor keys, Tensor values, Tensor keep, int heads)
     {
-        using var result = DotProductAttention.Attend(queries, keys, values, keep);
-        return result.Context.alias();
+        long batch = queries.shape[0], slots = keys.shape[1], width = queries.shape[2], d = width / heads;
+        var q = queries.view(batch, 1, heads, d).transpose(1, 2);                   // [B, H, 1, d]
+        var k = keys.view(batch, slots, heads, d).transpose(1, 2);                  // [B, H, K, d]
+        var v = values.view(batch, slots, heads, d).transpose(1, 2);                // [B, H, K, d]
+        using var result = DotProductAttention.Attend(q, k, v, keep.unsqueeze(1));  // keep [B, 1, 1, K]
+        return result.Context.transpose(1, 2).reshape(batch, 1, heads * d);        // [B, 1, E]
     }
 
     /// <summary>
-    /// Masked scaled dot-product attention over entities: student(queries [B, H, 1, d], keys [B, H, K, d],
-    /// values [B, H, K, d], keep [B, 1, 1, K] bool) → context [B, H, 1, d]; padding (keep false) must get weight 0.
-    /// Checked on random cases with padding, including one where only a single entity is present. No case has a fully
-    /// masked row, so <see cref="DotProductAttention.Attend(Tensor, Tensor, Tensor, Tensor?, bool, double?)"/> and TorchSharp's
-    /// <c>scaled_dot_product_attention</c> with keep as its mask also pass; notebook 22's Markdown says so.
+    /// Multi-head masked attention over entities, between the projections and W^O: student(queries [B, 1, E], keys
+    /// [B, K, E], values [B, K, E], keep [B, 1, K] bool, heads H) → the heads' contexts concatenated, [B, 1, E] (head h
+    /// uses columns h·d to (h+1)·d − 1, d = E / H); padding (keep false) must get weight 0. Checked on random cases with
+    /// padding (one row with a single entity present) and 1, 2 and 4 heads. One-head attention calls
+    /// (<c>DotProductAttention.Attend</c>, TorchSharp's <c>scaled_dot_product_attention</c>) may do each head's step; the
+    /// split into heads and the merge are what no call does (notebook 22's Markdown says so). A failure names the case's
+    /// shapes and number of heads.
     /// </summary>
     public static ExerciseResult CheckEntityAttention(EntityAttentionStep student)
     {
         var generator = new Generator(22);
-        var inputs = new List<Tensor[]>();
-        foreach (var (b, h, k, d) in new[] { (3L, 1L, 4L, 8L), (5L, 2L, 6L, 4L), (2L, 4L, 9L, 3L) })
+        var cases = new List<(int Heads, Tensor[] Inputs)>();
+        foreach (var (b, h, k, d) in new[] { (3L, 1, 4L, 8L), (5L, 2, 6L, 4L), (2L, 4, 9L, 3L), (4L, 2, 5L, 8L) })
         {
-            var keep = rand(new long[] { b, 1, 1, k }, generator: generator) > 0.4;
-            keep.index_put_(tensor(true), TensorIndex.Colon, 0, 0, 0);            // every row keeps entity 0
+            var keep = rand(new long[] { b, 1, k }, generator: generator) > 0.4;
+            keep.index_put_(tensor(true), TensorIndex.Colon, 0, 0);                 // every row keeps entity 0
             if (b > 2)
             {
-                keep.index_put_(tensor(false), 1, 0, 0, TensorIndex.Slice(1));     // row 1: only entity 0
+                keep.index_put_(tensor(false), 1, 0, TensorIndex.Slice(1));         // row 1: only entity 0
             }
             var scale = 3.0f;                                                      // large scores: the softmax must be stable
-            inputs.Add(new[]
+            cases.Add((h, new[]
             {
-                randn(new long[] { b, h, 1, d }, generator: generator) * scale, randn(new long[] { b, h, k, d }, generator: generator) * scale,
-                randn(new long[] { b, h, k, d }, generator: generator), keep,
-            });
+                randn(new long[] { b, 1, h * d }, generator: generator) * scale, randn(new long[] { b, k, h * d }, generator: generator) * scale,
+                randn(new long[] { b, k, h * d }, generator: generator), keep,
+            }));
         }
-        return Exercise.CheckTensors("entity attention", x => student(x[0], x[1], x[2], x[3]), x => ReferenceStep(x[0], x[1], x[2], x[3]), inputs);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var (heads, x) = cases[i];
+            var result = Exercise.CheckTensors("entity attention", t => student(t[0], t[1], t[2], t[3], heads), t => ReferenceStep(t[0], t[1], t[2], t[3], heads), new[] { x });
+            if (!result.Passed)
+            {
+                return result.Attempted
+                    ? result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Count} ({heads} heads of width {x[0].shape[2] / heads}){result.Message["case 1 of 1".Length..]}" }
+                    : result;
+            }
+        }
+        return new ExerciseResult("entity attention", true, cases.Count, $"passed all {cases.Count} cases");
     }
 
     /// <summary>
-    /// The student's attention step plugged into an <see cref="AttentionPolicy"/> (its <c>step</c> argument), so it runs
+    /// The student's multi-head step plugged into an <see cref="AttentionPolicy"/> (its <c>step</c> argument), so it runs
     /// on every forward pass of PPO's training; while it is the student edition's stub, the library's step runs, and the plug says so.
     /// </summary>
     public static Plugged<EntityAttentionStep> PlugEntityAttention(EntityAttentionStep student) =>
-        Plug.Custom<EntityAttentionStep>("entity attention", p => (q, k, v, keep) => p.Call(() => student(q, k, v, keep), () => ReferenceStep(q, k, v, keep)));
+        Plug.Custom<EntityAttentionStep>("entity attention", p => (q, k, v, keep, heads) => p.Call(() => student(q, k, v, keep, heads), () => ReferenceStep(q, k, v, keep, heads)));
 
     /// <summary>
     /// One remembered step's slot in a <see cref="Environments.HistoryWindow"/>: student(observation, age, window) →

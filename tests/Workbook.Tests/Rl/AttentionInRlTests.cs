@@ -163,9 +163,18 @@ public sealed class AttentionInRlTests
         Assert.Equal(0f, (weights * (1 - present)).abs().max().item<float>());
     }
 
-    // Notebook 22's answer (the library's EntityAttentionExercises.ReferenceStep is internal).
-    private static Tensor Step(Tensor q, Tensor k, Tensor v, Tensor keep) =>
-        (q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1])).masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1).matmul(v);
+    // Notebook 22's answer (the library's EntityAttentionExercises.ReferenceStep is internal): split into heads, attend, merge.
+    private static Tensor Step(Tensor q, Tensor k, Tensor v, Tensor keep, int heads) => Merge(Attend(Split(q, heads), Split(k, heads), Split(v, heads), keep.unsqueeze(1)));
+
+    private static Tensor Split(Tensor x, int heads) => x.view(x.shape[0], x.shape[1], heads, x.shape[2] / heads).transpose(1, 2);   // [B, H, T, d]
+
+    private static Tensor Merge(Tensor x) => x.transpose(1, 2).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]);        // [B, T, H·d]
+
+    private static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor keep, bool scaled = true, bool masked = true)
+    {
+        var scores = q.matmul(k.transpose(-2, -1)) / (scaled ? Math.Sqrt(q.shape[^1]) : 1.0);
+        return (masked ? scores.masked_fill(keep.logical_not(), double.NegativeInfinity) : scores).softmax(-1).matmul(v);
+    }
 
     [Fact]
     public void TheReferenceStepThroughThePluggableSeamMatchesMultiHeadAttentionGivenTheSameWeights()
@@ -184,16 +193,18 @@ public sealed class AttentionInRlTests
     [Fact]
     public void TheExerciseChecksAcceptTheAnswersAndRejectCommonMistakes()
     {
-        Tensor Unmasked(Tensor q, Tensor k, Tensor v, Tensor keep) =>
-            (q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[^1])).softmax(-1).matmul(v);
-        Tensor Unscaled(Tensor q, Tensor k, Tensor v, Tensor keep) =>
-            q.matmul(k.transpose(-2, -1)).masked_fill(keep.logical_not(), double.NegativeInfinity).softmax(-1).matmul(v);
+        Tensor Unmasked(Tensor q, Tensor k, Tensor v, Tensor keep, int h) => Merge(Attend(Split(q, h), Split(k, h), Split(v, h), keep.unsqueeze(1), masked: false));
+        Tensor Unscaled(Tensor q, Tensor k, Tensor v, Tensor keep, int h) => Merge(Attend(Split(q, h), Split(k, h), Split(v, h), keep.unsqueeze(1), scaled: false));
+        Tensor OneHead(Tensor q, Tensor k, Tensor v, Tensor keep, int h) => Attend(q, k, v, keep);   // the heads never split: the whole width is one head
         Assert.True(EntityAttentionExercises.CheckEntityAttention(Step).Passed);
-        // the library's attention of notebooks 08 and 10 answers it too, as notebook 22's Markdown says
-        Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep) => Workbook.Attention.DotProductAttention.Attend(q, k, v, keep).Context).Passed);
-        Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep) => nn.functional.scaled_dot_product_attention(q, k, v, keep)).Passed);
+        // the library's one-head attention of notebooks 08 and 10 may do each head's step; the split and merge are left
+        Assert.True(EntityAttentionExercises.CheckEntityAttention((q, k, v, keep, h) =>
+            Merge(Workbook.Attention.DotProductAttention.Attend(Split(q, h), Split(k, h), Split(v, h), keep.unsqueeze(1)).Context)).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unmasked).Passed);
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unscaled).Passed);
+        var oneHead = EntityAttentionExercises.CheckEntityAttention(OneHead);
+        Assert.False(oneHead.Passed);
+        Assert.StartsWith("case 2 of 4 (2 heads of width 4)", oneHead.Message);   // case 1 has one head, so the slip shows at case 2
         Assert.True(EntityAttentionExercises.CheckHistorySlot(Slot).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age + 1, w)).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age, w)[..^1]).Passed);
