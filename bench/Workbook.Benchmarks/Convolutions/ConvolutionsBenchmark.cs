@@ -25,10 +25,13 @@ public static class ConvolutionsBenchmark
         var wrongRuns = 0;
         for (var r = 0; r < runs; r++)
         {
+            var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
             var report = ConvolutionSelfTest.Run();
+            cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
             wrongRuns += report.Passed ? 0 : 1;
             var distinct = report.Wrong.Select(c => c.Name).Distinct().Count();
-            Console.WriteLine($"self-test run {r + 1}: {report.Milliseconds,6:F1} ms, {distinct} of {report.Cases.Count / 3} cases wrong, worst error {report.WorstError:G2}");
+            var cases = report.Cases.Select(c => c.Name).Distinct().Count();
+            Console.WriteLine($"self-test run {r + 1}: {report.Milliseconds,6:F1} ms wall, {cpu.TotalMilliseconds,6:F1} ms CPU, {distinct} of {cases} cases wrong ({report.Cases.Count} checks), worst error {report.WorstError:G2}");
             foreach (var line in report.Wrong.GroupBy(c => c.Name).Select(g => g.MaxBy(c => double.IsNaN(c.Worst) ? double.MaxValue : c.Worst)!.Describe(report.Tolerance)))
             {
                 Console.WriteLine("    " + line);
