@@ -114,7 +114,7 @@ public static class SequenceExercises
         }
         Add("W and b drawn 0.5·N(0, 1), both gradients drawn N(0, 1)", 2, 3, 4, 0, true);
         Add("a batch of one, W and b drawn 0.5·N(0, 1), both gradients drawn N(0, 1)", 1, 5, 2, 0, true);
-        Add("dL/dh_t = 0 (only the memory path carries a gradient)", 3, 2, 3, 0, false);
+        Add("dL/dh_t = 0 (the o block gets no gradient; i, f and g still reach h_(t-1) through W's recurrent columns)", 3, 2, 3, 0, false);
         Add("forget bias +3 (f near 1), both gradients drawn N(0, 1)", 4, 2, 6, 3, true);
         var result = Exercise.CheckTensors("LSTM step backward",
             t =>
