@@ -6,8 +6,11 @@
 // This file is compiled twice: as an MSBuild inline task (build/Workbook.Build.targets) that
 // patches the copies in build output folders, and into the notebook engine, which patches the
 // native files it resolves for `#r "nuget: ..."`. It never edits a file in place: it writes a
-// patched copy next to the file and renames it over the original, so a hard link into the NuGet
-// global packages folder is replaced, not modified.
+// patched copy next to the file and renames it over the original in one step (rename(2) replaces
+// the name atomically), so a hard link into the NuGet global packages folder is replaced, not
+// modified, and a process starting at that moment loads either the old file or the new one, never a
+// missing or half-written one. A destination that already holds the patched bytes is left alone, so a
+// rebuild with a kernel running touches nothing.
 #nullable enable
 using System;
 using System.IO;
@@ -24,6 +27,10 @@ namespace Workbook.Build
         SystemProvidesVersion,
         /// <summary>The version-needed entry was marked weak.</summary>
         Patched,
+        /// <summary>The destination already held exactly the bytes it should: nothing was written.</summary>
+        Unchanged,
+        /// <summary>The destination was written with the source's bytes, which need no patch here.</summary>
+        Copied,
     }
 
     /// <summary>Marks the GLIBCXX_3.4.32 version requirement of libLibTorchSharp.so weak.</summary>
@@ -61,7 +68,7 @@ namespace Workbook.Build
         }
 
         /// <summary>
-        /// Patches <paramref name="path"/> when the system needs it. Returns what was done.
+        /// Patches <paramref name="path"/> in place (by an atomic rename) when the system needs it. Returns what was done.
         /// Throws <see cref="InvalidDataException"/> when the file is not a 64-bit little-endian ELF.
         /// </summary>
         public static PatchOutcome Apply(string path)
@@ -76,18 +83,60 @@ namespace Workbook.Build
             {
                 return PatchOutcome.SystemProvidesVersion;
             }
+            MarkWeak(bytes, offset);
+            ReplaceAtomically(path, bytes);
+            return PatchOutcome.Patched;
+        }
+
+        /// <summary>
+        /// Puts the patched form of <paramref name="source"/> (or the source unchanged, where no patch is needed) at
+        /// <paramref name="destination"/>: nothing is written when the destination already holds those bytes; otherwise
+        /// a temporary file in the destination's folder is renamed over it in one step. The source is never modified.
+        /// </summary>
+        public static PatchOutcome CopyPatched(string source, string destination)
+        {
+            var bytes = File.ReadAllBytes(source);
+            var offset = FindNonWeakVersionNeed(bytes, source);
+            var patch = offset >= 0 && !SystemLibstdcxxProvidesVersion();
+            if (patch)
+            {
+                MarkWeak(bytes, offset);
+            }
+            if (File.Exists(destination) && SameBytes(destination, bytes))
+            {
+                return PatchOutcome.Unchanged;
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
+            ReplaceAtomically(destination, bytes);
+            return patch ? PatchOutcome.Patched : PatchOutcome.Copied;
+        }
+
+        private static void MarkWeak(byte[] bytes, int offset)
+        {
             var flags = BitConverter.ToUInt16(bytes, offset);
             flags |= VerFlgWeak;
             bytes[offset] = (byte)(flags & 0xff);
             bytes[offset + 1] = (byte)(flags >> 8);
+        }
 
-            var temp = path + ".patching-" + Guid.NewGuid().ToString("N");
+        // Write a temporary file beside the destination, then rename it over the destination: on Linux and macOS
+        // File.Replace without a backup is rename(2), which replaces the name in one step (never a moment without the
+        // file) and never writes through a hard link. (File.Move's overwrite flag is not in netstandard2.0, which the
+        // MSBuild inline task compiles against.)
+        private static void ReplaceAtomically(string path, byte[] bytes)
+        {
+            var temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, "." + Path.GetFileName(path) + ".patching-" + Guid.NewGuid().ToString("N"));
             try
             {
                 File.WriteAllBytes(temp, bytes);
-                // Rename, never write through: the old file may be a hard link into the package folder.
-                File.Delete(path);
-                File.Move(temp, path);
+                if (File.Exists(path))
+                {
+                    File.Replace(temp, path, null);
+                }
+                else
+                {
+                    File.Move(temp, path);
+                }
             }
             finally
             {
@@ -96,7 +145,30 @@ namespace Workbook.Build
                     File.Delete(temp);
                 }
             }
-            return PatchOutcome.Patched;
+        }
+
+        private static bool SameBytes(string path, byte[] bytes)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length != bytes.Length)
+            {
+                return false;
+            }
+            var buffer = new byte[1 << 16];
+            var position = 0;
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                for (var i = 0; i < read; i++)
+                {
+                    if (buffer[i] != bytes[position + i])
+                    {
+                        return false;
+                    }
+                }
+                position += read;
+            }
+            return position == bytes.Length;
         }
 
         /// <summary>
@@ -199,6 +271,42 @@ namespace Workbook.Build
                 var outcome = LibTorchSharpPatch.Apply(path);
                 Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, $"LibTorchSharp patch: {outcome}: {path}");
             }
+            return !Log.HasLoggedErrors;
+        }
+    }
+
+    /// <summary>
+    /// MSBuild task: puts the patched libLibTorchSharp.so of each source in <see cref="Sources"/> at
+    /// <c>DestinationFolder + %(DestinationSubDirectory) + file name</c>, writing nothing when the destination is already
+    /// right (see <see cref="LibTorchSharpPatch.CopyPatched"/>); <see cref="Written"/> lists the destinations.
+    /// </summary>
+    public sealed class CopyPatchedLibTorchSharp : Microsoft.Build.Utilities.Task
+    {
+        /// <summary>The package's libLibTorchSharp.so files (with DestinationSubDirectory metadata as copy-local items have).</summary>
+        [Microsoft.Build.Framework.Required]
+        public Microsoft.Build.Framework.ITaskItem[] Sources { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+
+        /// <summary>The output folder.</summary>
+        [Microsoft.Build.Framework.Required]
+        public string DestinationFolder { get; set; } = "";
+
+        /// <summary>Every destination path, for FileWrites (so incremental clean keeps them).</summary>
+        [Microsoft.Build.Framework.Output]
+        public Microsoft.Build.Framework.ITaskItem[] Written { get; set; } = Array.Empty<Microsoft.Build.Framework.ITaskItem>();
+
+        /// <inheritdoc />
+        public override bool Execute()
+        {
+            var written = new System.Collections.Generic.List<Microsoft.Build.Framework.ITaskItem>();
+            foreach (var item in Sources)
+            {
+                var source = item.GetMetadata("FullPath");
+                var destination = Path.Combine(DestinationFolder, item.GetMetadata("DestinationSubDirectory"), Path.GetFileName(source));
+                var outcome = LibTorchSharpPatch.CopyPatched(source, destination);
+                Log.LogMessage(Microsoft.Build.Framework.MessageImportance.Normal, $"LibTorchSharp copy: {outcome}: {destination}");
+                written.Add(new Microsoft.Build.Utilities.TaskItem(destination));
+            }
+            Written = written.ToArray();
             return !Log.HasLoggedErrors;
         }
     }

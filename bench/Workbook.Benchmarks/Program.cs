@@ -17,6 +17,8 @@ if (args.Length == 0 || args[0] is "-h" or "--help")
     Console.WriteLine("benchmarks: " + string.Join(", ", harnesses.Keys.Order().Append("bdn")));
     return args.Length == 0 ? 2 : 0;
 }
+// libtorch's convolution route, before any benchmark runs a convolution (as Notebook.Start does; see CpuKernels).
+Workbook.Tensors.CpuKernels.Prepare();
 if (args[0] == "bdn")
 {
     BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);

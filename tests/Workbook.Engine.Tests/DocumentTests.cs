@@ -96,6 +96,6 @@ public class DocumentTests
     public void Parameters_cell_declarations_are_found_from_the_syntax()
     {
         Assert.Equal(new[] { "steps", "rate", "name", "a", "b" },
-            NotebookRunner.DeclaredVariables("#!csharp\nvar steps = 2000;\ndouble rate = 0.1;\nstring name = \"x\";\nint a = 1, b = 2;\nConsole.WriteLine(steps);"));
+            NotebookParameters.Declared("#!csharp\nvar steps = 2000;\ndouble rate = 0.1;\nstring name = \"x\";\nint a = 1, b = 2;\nConsole.WriteLine(steps);"));
     }
 }

@@ -55,15 +55,17 @@ public class NugetTests
         Assert.Equal("42", Notebooks.Text(first, 1));
         Assert.Equal("84", Notebooks.Text(first, 2));
         var nuget = first.Cells[0].Nuget!;
-        Assert.True(nuget["restored"]!.GetValue<bool>());
-        Assert.Equal($"{id}, 1.2.3", nuget["packages"]![0]!.GetValue<string>());
+        Assert.True(nuget.Restored);
+        Assert.Equal($"{id}, 1.2.3", nuget.Packages[0]);
 
         var second = await Notebooks.Run(path, options);
         Assert.True(second.Succeeded, second.Describe());
         Assert.Equal("42", Notebooks.Text(second, 1));
-        Assert.False(second.Cells[0].Nuget!["restored"]!.GetValue<bool>());
+        Assert.False(second.Cells[0].Nuget!.Restored);
         Assert.Empty(NotebookValidator.Validate(second.Executed!));
-        Assert.False(second.Executed!["cells"]![0]!["metadata"]!["workbook"]!["nuget"]!["restored"]!.GetValue<bool>());
+        var metadata = second.Executed!["cells"]![0]!["metadata"]!["workbook"]!["nuget"]!.AsObject();
+        Assert.Equal(new[] { "packages", "restored", "seconds" }, metadata.Select(p => p.Key));
+        Assert.False(metadata["restored"]!.GetValue<bool>());
     }
 
     [Fact]

@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
-using Workbook.Convnets;
+using Workbook.Tensors;
 
 namespace Workbook.Tests;
 
 internal static class CpuKernelsSetup
 {
-    // The convolution tests (Convnets/) run in this process: cap oneDNN at AVX2 before any test runs a kernel, as the
-    // convnet notebooks do in their first cell (CpuKernels explains the AVX-512 input-gradient bug this avoids).
+    // Every test in this process runs after libtorch's convolution route is set, as notebooks do in Notebook.Start
+    // (CpuKernels explains the float32 convolution fault this avoids).
     [ModuleInitializer]
-    internal static void CapOneDnn() => CpuKernels.AvoidOneDnnAvx512();
+    internal static void PrepareConvolutions() => CpuKernels.Prepare();
 }

@@ -53,10 +53,10 @@ public static class NotebookChecks
             {
                 problems.Add($"{document.Path}, cell {cell.Number}, line {error.Line}: {error.Message}");
             }
-            if (cell.Tags.Contains(NotebookRunner.ParametersTag))
+            if (cell.Tags.Contains(NotebookParameters.Tag))
             {
                 parameterCells++;
-                if (NotebookRunner.DeclaredVariables(cell.Source).Length == 0)
+                if (NotebookParameters.Declared(cell.Source).Length == 0)
                 {
                     problems.Add($"{document.Path}, cell {cell.Number}: tagged parameters but declares no variable (write e.g. var steps = 2000;)");
                 }

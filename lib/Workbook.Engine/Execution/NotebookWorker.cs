@@ -1,48 +1,48 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
+using Workbook.Engine.Protocol;
 
 namespace Workbook.Engine.Execution;
 
 /// <summary>
-/// The worker side of a notebook run: reads one request (the notebook's code cells) as a JSON line on
-/// stdin, runs the cells in one <see cref="ScriptSession"/>, and reports events as JSON lines on
-/// stdout, each prefixed with <see cref="Marker"/> so that text native code prints is told apart.
+/// The worker side of a notebook run: reads one <see cref="WorkerRequest"/> (the notebook's code cells) as a JSON
+/// line on stdin, runs the cells in one <see cref="ScriptSession"/>, and reports <see cref="WorkerEvent"/>s as lines
+/// on stdout (<see cref="WorkerProtocol"/>).
 /// </summary>
 public static class NotebookWorker
 {
-    /// <summary>Prefix of every protocol line (ASCII record separator, "WB ").</summary>
-    public const string Marker = "\u001eWB ";
-
-    /// <summary>Protocol JSON options (NaN and infinities allowed as named literals).</summary>
-    public static readonly JsonSerializerOptions ProtocolOptions = new()
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
-
     /// <summary>Runs the worker on the process's stdin/stdout. Returns the process exit code.</summary>
     public static async Task<int> RunAsync()
     {
-        var protocol = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true };
+        var sink = new ProtocolSink(new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false)) { AutoFlush = true });
         var warmUp = Task.Run(ScriptSession.WarmUpAsync);
         var requestLine = await Console.In.ReadLineAsync().ConfigureAwait(false);
         Console.SetIn(TextReader.Null);
         if (requestLine is null)
         {
-            await protocol.WriteLineAsync(Marker + "{\"event\":\"fatal\",\"message\":\"no request on stdin\"}").ConfigureAwait(false);
+            sink.Send(new WorkerFailed("no request on stdin"));
             return 2;
         }
-        var request = JsonNode.Parse(requestLine)!.AsObject();
-        if (request["parent"]?.GetValue<int>() is { } parent)
+        WorkerRequest request;
+        try
         {
-            WatchParent(parent);
+            request = WorkerProtocol.ReadRequest(requestLine);
         }
-        var sink = new ProtocolSink(protocol);
+        catch (WorkerProtocolException e)
+        {
+            sink.Send(new WorkerFailed(e.Message));
+            return 2;
+        }
+        WatchParent(request.Parent);
         var stdout = new StreamCapture("stdout", sink.Stream);
         var stderr = new StreamCapture("stderr", sink.Stream);
         Console.SetOut(stdout);
         Console.SetError(stderr);
+        void FlushStreams()
+        {
+            stdout.Flush();
+            stderr.Flush();
+        }
         try
         {
             try
@@ -53,51 +53,13 @@ public static class NotebookWorker
             {
                 // Only a warm-up: the first cell reports any real problem.
             }
-            var session = new ScriptSession(request["notebook"]!.GetValue<string>(), sink, request["nugetCache"]?.GetValue<string>())
+            var session = new ScriptSession(request.Notebook, sink, request.NugetCache) { BeforeDisplay = FlushStreams };
+            foreach (var cell in request.Cells)
             {
-                BeforeDisplay = () =>
-                {
-                    stdout.Flush();
-                    stderr.Flush();
-                },
-            };
-            foreach (var cell in request["cells"]!.AsArray())
-            {
-                var number = cell!["number"]!.GetValue<int>();
-                var injected = cell["injected"]?.GetValue<bool>() ?? false;
-                string source;
-                if (injected)
-                {
-                    var parameters = cell["parameters"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-                    try
-                    {
-                        source = session.ParameterAssignments(parameters);
-                    }
-                    catch (ArgumentException e)
-                    {
-                        sink.Send(new JsonObject { ["event"] = "cell_start", ["number"] = number, ["injected"] = true });
-                        var outcome = session.FailCell(number, true, "ParameterError", e.Message);
-                        sink.Send(CellEnd(number, true, outcome));
-                        break;
-                    }
-                    sink.Send(new JsonObject { ["event"] = "injected_source", ["number"] = number, ["source"] = source });
-                }
-                else if (cell["error"] is { } preflight)
-                {
-                    sink.Send(new JsonObject { ["event"] = "cell_start", ["number"] = number, ["injected"] = false });
-                    sink.Send(CellEnd(number, false, session.FailCell(number, false, "UnsupportedCell", preflight.GetValue<string>())));
-                    break;
-                }
-                else
-                {
-                    source = cell["source"]!.GetValue<string>();
-                }
-                sink.Send(new JsonObject { ["event"] = "cell_start", ["number"] = number, ["injected"] = injected });
-                var result = await session.RunCellAsync(number, source, injected).ConfigureAwait(false);
-                stdout.Flush();
-                stderr.Flush();
-                sink.Send(CellEnd(number, injected, result));
-                if (!result.Succeeded)
+                var outcome = await RunCellAsync(session, cell, sink).ConfigureAwait(false);
+                FlushStreams();
+                sink.Send(new CellEnded(cell.Number, cell is InjectedParametersRequest, outcome));
+                if (!outcome.Succeeded)
                 {
                     break;
                 }
@@ -105,15 +67,46 @@ public static class NotebookWorker
         }
         catch (Exception e)
         {
-            stdout.Flush();
-            stderr.Flush();
-            sink.Send(new JsonObject { ["event"] = "fatal", ["message"] = e.ToString() });
+            FlushStreams();
+            sink.Send(new WorkerFailed(e.ToString()));
             return 3;
         }
-        stdout.Flush();
-        stderr.Flush();
-        sink.Send(new JsonObject { ["event"] = "done" });
+        FlushStreams();
+        sink.Send(new RunDone());
         return 0;
+    }
+
+    // One cell of the request, from its cell_start to its outcome (the caller sends cell_end). The injected
+    // parameters cell's source is written here, from the variables the cells before it declared.
+    private static async Task<CellOutcome> RunCellAsync(ScriptSession session, CellRequest cell, ProtocolSink sink)
+    {
+        var injected = cell is InjectedParametersRequest;
+        string source;
+        switch (cell)
+        {
+            case InjectedParametersRequest parameters:
+                try
+                {
+                    source = NotebookParameters.Assignments(parameters.Parameters, session.Variables);
+                }
+                catch (ArgumentException e)
+                {
+                    sink.Send(new CellStarted(cell.Number, true));
+                    return session.FailCell(cell.Number, true, "ParameterError", e.Message);
+                }
+                sink.Send(new InjectedSource(cell.Number, source));
+                break;
+            case UnsupportedCellRequest unsupported:
+                sink.Send(new CellStarted(cell.Number, false));
+                return session.FailCell(cell.Number, false, "UnsupportedCell", unsupported.Error);
+            case CodeCellRequest code:
+                source = code.Source;
+                break;
+            default:
+                throw new InvalidOperationException($"cell request {cell.GetType().Name} is not handled");
+        }
+        sink.Send(new CellStarted(cell.Number, injected));
+        return await session.RunCellAsync(cell.Number, source, injected).ConfigureAwait(false);
     }
 
     // A worker whose controller died (a killed test run, a closed terminal) must not run on: a
@@ -139,30 +132,18 @@ public static class NotebookWorker
         thread.Start();
     }
 
-    private static JsonObject CellEnd(int number, bool injected, CellOutcome outcome) => new()
-    {
-        ["event"] = "cell_end",
-        ["number"] = number,
-        ["injected"] = injected,
-        ["ok"] = outcome.Succeeded,
-        ["seconds"] = outcome.Seconds,
-        ["line"] = outcome.Line,
-        ["message"] = outcome.Message,
-        ["nuget"] = outcome.Nuget,
-    };
-
     private sealed class ProtocolSink(StreamWriter writer) : IExecutionSink
     {
-        public void Output(JsonObject output) => Send(new JsonObject { ["event"] = "output", ["output"] = output });
+        public void Output(JsonObject output) => Send(new CellOutput(output));
 
-        public void Metric(string name, double value) => Send(new JsonObject { ["event"] = "metric", ["name"] = name, ["value"] = value });
+        public void Metric(string name, double value) => Send(new MetricReported(name, value));
 
         public void Stream(string name, string text) =>
             Output(new JsonObject { ["output_type"] = "stream", ["name"] = name, ["text"] = text });
 
-        public void Send(JsonObject message)
+        public void Send(WorkerEvent message)
         {
-            var line = Marker + message.ToJsonString(ProtocolOptions);
+            var line = WorkerProtocol.Marker + WorkerProtocol.WriteEvent(message);
             lock (writer)
             {
                 // A line of its own even when native code left a partial line on stdout.

@@ -14,39 +14,6 @@ using Workbook.Engine.Documents;
 
 namespace Workbook.Engine.Execution;
 
-/// <summary>Receives what cells produce, as it happens.</summary>
-public interface IExecutionSink
-{
-    /// <summary>A Jupyter output (stream, display_data, execute_result or error) of the running cell.</summary>
-    void Output(JsonObject output);
-
-    /// <summary>A metric reported through the library's Metrics.Report.</summary>
-    void Metric(string name, double value);
-}
-
-/// <summary>How one cell ended.</summary>
-/// <param name="Succeeded">false on a directive, compile or run-time error.</param>
-/// <param name="Seconds">wall time of the cell.</param>
-/// <param name="Line">1-based line inside the cell where the error is, when known.</param>
-/// <param name="Message">the error in one sentence ("…, cell 4, line 2: error CS0103: …").</param>
-/// <param name="Nuget">what #r "nuget: …" did in this cell, if anything.</param>
-public sealed record CellOutcome(bool Succeeded, double Seconds, int? Line = null, string? Message = null, JsonObject? Nuget = null);
-
-/// <summary>
-/// The globals every notebook sees, as in Polyglot Notebooks: <c>display(value)</c>.
-/// </summary>
-public sealed class NotebookGlobals
-{
-    private readonly Action<object?, string[]> show;
-
-    internal NotebookGlobals(Action<object?, string[]> show) => this.show = show;
-
-    /// <summary>Shows <paramref name="value"/> as a display output (optionally only as the given MIME types).</summary>
-#pragma warning disable IDE1006 // lower case on purpose: the name Polyglot Notebooks use
-    public void display(object? value, params string[] mimeTypes) => show(value, mimeTypes);
-#pragma warning restore IDE1006
-}
-
 /// <summary>
 /// One notebook's C# session on Roslyn scripting: each cell continues the state of the previous one
 /// (variables, types, usings), directives as in Polyglot Notebooks, outputs sent to a sink. Runs in
@@ -116,7 +83,7 @@ public sealed class ScriptSession
     public Action? BeforeDisplay { get; set; }
 
     /// <summary>The per-cell source path used for compiler messages and stack traces.</summary>
-    public string CellPath(int cellNumber) => $"{notebookPath}#cell{cellNumber}.csx";
+    public string CellPath(int cellNumber) => CellExceptions.CellFile(notebookPath, cellNumber);
 
     /// <summary>How messages name a cell ("cell 4" or "the injected parameters cell (after cell 3)").</summary>
     public static string CellName(int cellNumber, bool injected) =>
@@ -197,7 +164,7 @@ public sealed class ScriptSession
 
     // #r "nuget: ..." and #i: restores every package named so far (later versions replace earlier ones), adds the new
     // assemblies to the session's references and shows the kernel's "Installed Packages" list; a failure names the line.
-    private (CellOutcome? Failure, JsonObject? Nuget) RestorePackages(CellDirectives directives, string source, Stopwatch clock, string name)
+    private (CellOutcome? Failure, NugetReport? Nuget) RestorePackages(CellDirectives directives, string source, Stopwatch clock, string name)
     {
         sources.AddRange(directives.Sources.Where(s => !sources.Contains(s)));
         if (directives.Packages.Count == 0)
@@ -227,12 +194,7 @@ public sealed class ScriptSession
         Display("<div><div></div><div></div><div><strong>Installed Packages</strong><ul>" +
                 string.Concat(directives.Packages.Select(p => $"<li><span>{System.Net.WebUtility.HtmlEncode(p.ToString())}</span></li>")) +
                 "</ul></div></div>", new[] { "text/html" }, raw: true);
-        return (null, new JsonObject
-        {
-            ["packages"] = new JsonArray(packages.Select(p => (JsonNode)JsonValue.Create(p.ToString())!).ToArray()),
-            ["restored"] = !restored.FromCache,
-            ["seconds"] = Math.Round(restoreClock.Elapsed.TotalSeconds, 3),
-        });
+        return (null, new NugetReport(packages.Select(p => p.ToString()).ToArray(), !restored.FromCache, Math.Round(restoreClock.Elapsed.TotalSeconds, 3)));
     }
 
     // Compiles and runs the cell's code on the session's script state; a compile error or an exception becomes a failed
@@ -258,9 +220,9 @@ public sealed class ScriptSession
         }
         catch (Exception e)
         {
-            var exception = Unwrap(e);
-            var (line, origin) = LocateException(exception, cellNumber);
-            var frames = CleanStackTrace(exception);
+            var exception = CellExceptions.Unwrap(e);
+            var (line, origin) = CellExceptions.Locate(exception, notebookPath, cellNumber);
+            var frames = CellExceptions.CleanStackTrace(exception, notebookPath);
             var message = $"{exception.GetType().FullName}: {exception.Message}" + (origin is null ? "" : $" (thrown at {origin})");
             return Fail(clock, name, line, exception.GetType().Name, message, frames);
         }
@@ -284,109 +246,22 @@ public sealed class ScriptSession
         });
     }
 
+    /// <summary>The variables the cells run so far declared (name → type; a later declaration of a name wins).</summary>
+    public IReadOnlyDictionary<string, Type> Variables
+    {
+        get
+        {
+            var variables = new Dictionary<string, Type>(StringComparer.Ordinal);
+            foreach (var variable in state?.Variables ?? ImmutableArray<ScriptVariable>.Empty)
+            {
+                variables[variable.Name] = variable.Type;
+            }
+            return variables;
+        }
+    }
+
     private static readonly Markdig.MarkdownPipeline MarkdownPipeline =
         Markdig.MarkdownExtensions.UseAdvancedExtensions(new Markdig.MarkdownPipelineBuilder()).Build();
-
-    /// <summary>
-    /// C# that assigns the given parameter values to the variables the parameters cell declared,
-    /// converted to each variable's type. Throws <see cref="ArgumentException"/> naming the parameter
-    /// when a name is unknown or a value does not convert.
-    /// </summary>
-    public string ParameterAssignments(IReadOnlyDictionary<string, string> parameters)
-    {
-        var variables = new Dictionary<string, Type>(StringComparer.Ordinal);
-        foreach (var variable in state?.Variables ?? ImmutableArray<ScriptVariable>.Empty)
-        {
-            variables[variable.Name] = variable.Type;
-        }
-        var code = new StringBuilder("// Parameters injected by `workbook run --param`.\n");
-        foreach (var (name, text) in parameters)
-        {
-            if (!variables.TryGetValue(name, out var type))
-            {
-                throw new ArgumentException(
-                    $"parameter '{name}' is not a variable declared before the injection point; declared: {string.Join(", ", variables.Keys.Order())}");
-            }
-            code.Append(name).Append(" = ").Append(Literal(name, text, type)).Append(";\n");
-        }
-        return code.ToString();
-    }
-
-    private static string Literal(string name, string text, Type type)
-    {
-        var invariant = CultureInfo.InvariantCulture;
-        string Bad() => throw new ArgumentException($"parameter '{name}': \"{text}\" is not a valid {TypeName(type)}");
-        var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (underlying != type && text is "null")
-        {
-            return "null";
-        }
-        if (underlying == typeof(string))
-        {
-            return SymbolDisplay.FormatLiteral(text, quote: true);
-        }
-        if (underlying == typeof(bool))
-        {
-            return bool.TryParse(text, out var b) ? (b ? "true" : "false") : Bad();
-        }
-        if (underlying == typeof(int))
-        {
-            return int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i.ToString(invariant) : Bad();
-        }
-        if (underlying == typeof(long))
-        {
-            return long.TryParse(text, NumberStyles.Integer, invariant, out var l) ? l.ToString(invariant) + "L" : Bad();
-        }
-        if (underlying == typeof(double))
-        {
-            if (!double.TryParse(text, NumberStyles.Float, invariant, out var d))
-            {
-                return Bad();
-            }
-            return double.IsNaN(d) ? "double.NaN" : double.IsPositiveInfinity(d) ? "double.PositiveInfinity"
-                : double.IsNegativeInfinity(d) ? "double.NegativeInfinity" : d.ToString("R", invariant) + "d";
-        }
-        if (underlying == typeof(float))
-        {
-            if (!float.TryParse(text, NumberStyles.Float, invariant, out var f))
-            {
-                return Bad();
-            }
-            return float.IsNaN(f) ? "float.NaN" : float.IsPositiveInfinity(f) ? "float.PositiveInfinity"
-                : float.IsNegativeInfinity(f) ? "float.NegativeInfinity" : f.ToString("R", invariant) + "f";
-        }
-        if (underlying == typeof(decimal))
-        {
-            return decimal.TryParse(text, NumberStyles.Float, invariant, out var m) ? m.ToString(invariant) + "m" : Bad();
-        }
-        if (underlying.IsEnum)
-        {
-            if (!Enum.TryParse(underlying, text, ignoreCase: false, out var value) || !Enum.IsDefined(underlying, value!))
-            {
-                throw new ArgumentException($"parameter '{name}': \"{text}\" is not a member of {TypeName(underlying)} ({string.Join(", ", Enum.GetNames(underlying))})");
-            }
-            return $"{SourceTypeName(underlying)}.{value}";
-        }
-        throw new ArgumentException($"parameter '{name}' has type {TypeName(type)}; only int, long, double, float, decimal, bool, string and enums can be set from the command line");
-    }
-
-    private static string TypeName(Type type) => (type.FullName ?? type.Name).Replace('+', '.');
-
-    // How C# in a later cell names the type: a type declared in a notebook cell is nested in the
-    // cell's submission class ("Submission#0+Mode") and is named by its simple name.
-    private static string SourceTypeName(Type type)
-    {
-        var names = new List<string>();
-        for (var current = type; current is not null; current = current.DeclaringType)
-        {
-            if (current.Name.StartsWith("Submission#", StringComparison.Ordinal))
-            {
-                return string.Join(".", names.AsEnumerable().Reverse());
-            }
-            names.Add(current.Name);
-        }
-        return "global::" + TypeName(type);
-    }
 
     /// <summary>
     /// Compiles and runs a throwaway script so that the first cell does not pay for Roslyn's warm-up
@@ -465,72 +340,5 @@ public sealed class ScriptSession
         }
         var type = info.Type;
         return type is null || type.SpecialType == SpecialType.System_Void;
-    }
-
-    private static Exception Unwrap(Exception e)
-    {
-        while (true)
-        {
-            switch (e)
-            {
-                case TargetInvocationException { InnerException: { } inner }:
-                    e = inner;
-                    continue;
-                case AggregateException { InnerExceptions.Count: 1 } aggregate:
-                    e = aggregate.InnerExceptions[0];
-                    continue;
-                default:
-                    return e;
-            }
-        }
-    }
-
-    // The line reported is the innermost frame in the failing cell; when that frame was called from
-    // another line of the cell, or the exception came from code defined in an earlier cell, the
-    // origin says so ("thrown at cell 3, line 5", "called from line 9").
-    private (int? Line, string? Origin) LocateException(Exception exception, int cellNumber)
-    {
-        var own = CellPath(cellNumber);
-        int? line = null;
-        int? outerLine = null;
-        string? origin = null;
-        var frames = new StackTrace(exception, fNeedFileInfo: true).GetFrames();
-        var prefix = notebookPath + "#cell";
-        foreach (var frame in frames)
-        {
-            var file = frame.GetFileName();
-            if (file is null || frame.GetFileLineNumber() <= 0)
-            {
-                continue;
-            }
-            if (file == own)
-            {
-                line ??= frame.GetFileLineNumber();
-                outerLine = frame.GetFileLineNumber();
-            }
-            else if (origin is null && line is null && file.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                var number = file[prefix.Length..].Replace(".csx", "");
-                origin = $"cell {number}, line {frame.GetFileLineNumber()}";
-            }
-        }
-        if (origin is null && outerLine is not null && outerLine != line)
-        {
-            origin = $"line {line}, called from line {outerLine}";
-        }
-        return (line, origin);
-    }
-
-    private IReadOnlyList<string> CleanStackTrace(Exception exception)
-    {
-        var text = exception.ToString().Replace(notebookPath + "#cell", "cell ", StringComparison.Ordinal).Replace(".csx:line", ", line", StringComparison.Ordinal);
-        return text.Split('\n')
-            .Select(l => l.TrimEnd('\r'))
-            .Where(l => !l.Contains("Microsoft.CodeAnalysis.Scripting", StringComparison.Ordinal)
-                        && !l.Contains("Workbook.Engine.Execution.", StringComparison.Ordinal)
-                        && !l.Contains("System.Runtime.CompilerServices.AsyncTaskMethodBuilder", StringComparison.Ordinal)
-                        && !l.Contains("System.Runtime.ExceptionServices", StringComparison.Ordinal)
-                        && !l.Contains("--- End of stack trace from previous location ---", StringComparison.Ordinal))
-            .ToArray();
     }
 }

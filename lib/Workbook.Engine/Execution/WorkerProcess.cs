@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Workbook.Engine.Protocol;
 
 namespace Workbook.Engine.Execution;
 
 /// <summary>
 /// The worker process of one notebook run (<see cref="NotebookWorker"/>): started with the run request on its stdin;
-/// its stdout and stderr read into one stream of messages, protocol events parsed, everything else kept as raw text
-/// (native libraries print straight to the process's streams). The last 8,000 characters of stderr are kept for a
-/// crash report.
+/// its stdout and stderr read into one stream of messages, protocol events parsed (<see cref="WorkerProtocol"/>),
+/// everything else kept as raw text (native libraries print straight to the process's streams). The last 8,000
+/// characters of stderr are kept for a crash report. Its environment is set in one place, <see cref="SetEnvironment"/>.
 /// </summary>
 internal sealed class WorkerProcess : IDisposable
 {
-    /// <summary>One line of the worker's output: a protocol event, or raw text of a stream ("stdout" or "stderr").</summary>
-    public readonly record struct Message(JsonObject? Event, string? Raw, string Stream);
+    /// <summary>
+    /// One line of the worker's output: a protocol event, or raw text of a stream ("stdout" or "stderr"); a line that
+    /// carries the protocol's marker but does not read is raw text with <paramref name="ProtocolError"/> saying why.
+    /// </summary>
+    public readonly record struct Message(WorkerEvent? Event, string? Raw, string Stream, string? ProtocolError = null);
 
     private const int StderrTailLength = 8000;
     private readonly Process process;
@@ -28,7 +30,7 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>Starts the worker in the notebook's folder and sends it <paramref name="request"/>.</summary>
-    public static async Task<WorkerProcess> StartAsync(string notebookPath, RunOptions options, JsonObject request, CancellationToken cancellation)
+    public static async Task<WorkerProcess> StartAsync(string notebookPath, RunOptions options, WorkerRequest request, CancellationToken cancellation)
     {
         var start = new ProcessStartInfo(DotnetHost.Path)
         {
@@ -43,11 +45,7 @@ internal sealed class WorkerProcess : IDisposable
         };
         start.ArgumentList.Add(NotebookRunner.LocateWorker(options.WorkerAssembly));
         start.ArgumentList.Add("worker");
-        DotnetHost.CleanEnvironment(start);
-        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[key] = value;
-        }
+        SetEnvironment(start, options);
 
         var worker = new WorkerProcess(new Process { StartInfo = start });
         worker.process.Start();
@@ -55,10 +53,21 @@ internal sealed class WorkerProcess : IDisposable
         var readStderr = Task.Run(worker.ReadStderrAsync);
         _ = Task.WhenAll(readStdout, readStderr).ContinueWith(_ => worker.messages.Writer.TryComplete(), TaskScheduler.Default);
 
-        await worker.process.StandardInput.WriteLineAsync(request.ToJsonString(NotebookWorker.ProtocolOptions)).ConfigureAwait(false);
+        await worker.process.StandardInput.WriteLineAsync(WorkerProtocol.WriteRequest(request)).ConfigureAwait(false);
         await worker.process.StandardInput.FlushAsync(cancellation).ConfigureAwait(false);
         worker.process.StandardInput.Close();
         return worker;
+    }
+
+    // The worker's process environment, set here and nowhere else: the worker has loaded nothing yet (no TorchSharp,
+    // no native library), so a variable that native code reads when it loads takes effect for every cell.
+    private static void SetEnvironment(ProcessStartInfo start, RunOptions options)
+    {
+        DotnetHost.CleanEnvironment(start);
+        foreach (var (key, value) in options.Environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
     }
 
     /// <summary>The next message, or null once both streams have ended. Throws when <paramref name="token"/> fires.</summary>
@@ -121,7 +130,7 @@ internal sealed class WorkerProcess : IDisposable
     {
         while (await process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            var marker = line.IndexOf(NotebookWorker.Marker, StringComparison.Ordinal);
+            var marker = line.IndexOf(WorkerProtocol.Marker, StringComparison.Ordinal);
             if (marker < 0)
             {
                 if (line.Length > 0)
@@ -134,16 +143,16 @@ internal sealed class WorkerProcess : IDisposable
             {
                 messages.Writer.TryWrite(new Message(null, line[..marker], "stdout"));
             }
-            JsonObject? json = null;
             try
             {
-                json = JsonNode.Parse(line[(marker + NotebookWorker.Marker.Length)..]) as JsonObject;
+                messages.Writer.TryWrite(new Message(WorkerProtocol.ReadEvent(line[(marker + WorkerProtocol.Marker.Length)..]), null, "stdout"));
             }
-            catch (JsonException)
+            catch (WorkerProtocolException e)
             {
-                // not a protocol line after all: native output that happened to contain the marker
+                // A torn line (native output written into it) or a worker of another version: kept as text, and the
+                // run fails naming the problem.
+                messages.Writer.TryWrite(new Message(null, line[marker..] + "\n", "stdout", e.Message));
             }
-            messages.Writer.TryWrite(json is null ? new Message(null, line[marker..] + "\n", "stdout") : new Message(json, null, "stdout"));
         }
     }
 

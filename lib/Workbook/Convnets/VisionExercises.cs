@@ -84,33 +84,34 @@ public static class VisionExercises
     /// Where a transposed convolution writes (Notes §5.2.3.1), one level below its output side
     /// (<see cref="Upsampling.TransposedOutputSize"/> answers the side outright): the student's function gets (n, kernel,
     /// stride, padding, output_padding) of a 1-D transposed convolution and returns, for each input position i in 0..n−1,
-    /// the output positions its kernel's taps land on inside the output, in increasing order. The expected lists are read
-    /// off TorchSharp's ConvTranspose1d with all-ones weights and no bias, run on each one-hot input; the cases include
-    /// padding that crops taps at both ends, output_padding, a 1-wide kernel with stride 3 (gaps) and a kernel wider than
-    /// the stride (overlaps).
+    /// the output positions its kernel's taps land on inside the output, in increasing order. The expected lists come from
+    /// the definition, <see cref="Scatter"/> (tap j of input i lands on o = stride·i + j − padding, kept when inside the
+    /// output), never from a float32 kernel; a unit test holds that definition to torch's ConvTranspose1d in float64 on a
+    /// batch of 16. The cases include padding that crops taps at both ends, output_padding, a 1-wide kernel with stride 3
+    /// (gaps) and a kernel wider than the stride (overlaps).
     /// </summary>
     public static ExerciseResult CheckTransposedScatter(Func<int, int, int, int, int, int[][]> student)
     {
         ArgumentNullException.ThrowIfNull(student);
-        var cases = new List<((int N, int Kernel, int Stride, int Padding, int OutputPadding) Input, int[][] Expected)>();
-        foreach (var (n, k, s, p, op) in new[] { (4, 2, 2, 0, 0), (4, 3, 2, 1, 0), (4, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
-                     (3, 5, 3, 2, 2), (1, 3, 1, 0, 0), (4, 1, 3, 0, 1), (3, 4, 4, 0, 3), (3, 7, 2, 3, 1) })
-        {
-            using var _ = no_grad();
-            using var layer = nn.ConvTranspose1d(1, 1, k, stride: s, padding: p, output_padding: op, bias: false);
-            layer.weight!.fill_(1);
-            var targets = new int[n][];
-            for (var i = 0; i < n; i++)
-            {
-                using var input = zeros(16, 1, n);                                  // a batch of 16: libtorch skips its NNPACK probe (and its warning)
-                input[TensorIndex.Colon, 0, i] = 1;
-                using var output = layer.call(input)[0, 0];                         // [out]
-                targets[i] = output.data<float>().ToArray().Select((v, o) => (v, o)).Where(t => t.v != 0).Select(t => t.o).ToArray();
-            }
-            cases.Add(((n, k, s, p, op), targets));
-        }
+        var cases = new[] { (4, 2, 2, 0, 0), (4, 3, 2, 1, 0), (4, 3, 2, 1, 1), (4, 4, 2, 1, 0), (5, 3, 1, 1, 0),
+                (3, 5, 3, 2, 2), (1, 3, 1, 0, 0), (4, 1, 3, 0, 1), (3, 4, 4, 0, 3), (3, 7, 2, 3, 1) }
+            .Select(c => (Input: c, Expected: Scatter(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)))
+            .ToList();
         return Exercise.CheckValues("transposed convolution scatter",
             (Func<(int, int, int, int, int), int[][]>)(c => student(c.Item1, c.Item2, c.Item3, c.Item4, c.Item5)), cases,
             (a, b) => a is not null && b is not null && a.Length == b.Length && a.Zip(b).All(pair => pair.First is not null && pair.Second is not null && pair.First.SequenceEqual(pair.Second)));
+    }
+
+    /// <summary>
+    /// The reference for <see cref="CheckTransposedScatter"/>, from the definition: a 1-D transposed convolution's output
+    /// has (n − 1)·stride − 2·padding + kernel + output_padding positions, and tap j of input i lands on
+    /// o = stride·i + j − padding, kept when 0 ≤ o &lt; that length (padding crops both ends).
+    /// </summary>
+    public static int[][] Scatter(int n, int kernel, int stride, int padding, int outputPadding)
+    {
+        var length = Upsampling.TransposedOutputSize(n, kernel, stride, padding, outputPadding);
+        return Enumerable.Range(0, n)
+            .Select(i => Enumerable.Range(0, kernel).Select(j => stride * i + j - padding).Where(o => o >= 0 && o < length).ToArray())
+            .ToArray();
     }
 }

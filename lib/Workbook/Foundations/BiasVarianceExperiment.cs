@@ -21,9 +21,23 @@ public sealed record BiasVarianceConfig(int TrainingSets = 400, int TrainSize = 
 /// <param name="ExpectedTestError">E_D E_x E_y[(f_D(x) − y)²] measured with fresh noisy labels: the true risk averaged over training sets.</param>
 /// <param name="ExpectedTrainError">the empirical risk on each model's own training set, averaged over training sets.</param>
 /// <param name="MeanWeightNorm">the average ‖θ‖ of the fitted coefficients.</param>
+/// <param name="TrainingSets">T, the number of training sets f̄ was averaged over (0 when unknown).</param>
 public sealed record BiasVarianceResult(int Degree, double Lambda, double BiasSquared, double Variance, double Noise, double MeasuredNoise,
-    double ErrorAgainstTruth, double ExpectedTestError, double ExpectedTrainError, double MeanWeightNorm)
+    double ErrorAgainstTruth, double ExpectedTestError, double ExpectedTrainError, double MeanWeightNorm, int TrainingSets = 0)
 {
+    /// <summary>
+    /// What the sampling error of f̄ alone adds to <see cref="BiasSquared"/> on average: f̄ is a mean of T fits, so it
+    /// misses E_D[f_D] by a random amount whose square averages (population variance)/T = E[<see cref="Variance"/>]/(T − 1)
+    /// (the variance here divides by T). NaN when T is unknown.
+    /// </summary>
+    public double MonteCarloBiasNoise => TrainingSets > 1 ? Variance / (TrainingSets - 1) : double.NaN;
+
+    /// <summary>
+    /// An unbiased estimate of the bias²: <see cref="BiasSquared"/> − <see cref="MonteCarloBiasNoise"/>. It can come out
+    /// negative where the true bias² is smaller than the sampling error of f̄ (there the bias² is not measurable with T sets).
+    /// </summary>
+    public double BiasSquaredCorrected => BiasSquared - MonteCarloBiasNoise;
+
     /// <summary>bias² + variance + σ², what the decomposition predicts for the expected test error.</summary>
     public double DecompositionTotal => BiasSquared + Variance + Noise;
 
@@ -93,7 +107,8 @@ public sealed class BiasVarianceExperiment
             ErrorAgainstTruth: (predictions - testTruth).pow(2).mean().item<double>(),
             ExpectedTestError: (predictions - testY).pow(2).mean().item<double>(),
             ExpectedTrainError: (trainPredictions - train.Y).pow(2).mean().item<double>(),
-            MeanWeightNorm: models.SquaredNorm().sqrt().mean().item<double>());
+            MeanWeightNorm: models.SquaredNorm().sqrt().mean().item<double>(),
+            TrainingSets: Config.TrainingSets);
     }
 
     /// <summary><see cref="Run"/> for each degree, at one penalty.</summary>

@@ -6,11 +6,8 @@ namespace Workbook.Tests.Convnets;
 
 /// <summary>
 /// The transposed convolution and max un-pooling written out agree with TorchSharp's conv_transpose2d, ConvTranspose2d
-/// and MaxUnpool2d. The comparisons with conv_transpose2d run in float64: on the machine this was built on (libtorch
-/// 2.10 CPU, AMD EPYC with AVX-512, 2026-12-01), oneDNN's AVX-512 float32 kernels for a transposed convolution (and
-/// for a convolution's input-gradient) returned wrong values for batches of more than one; capping oneDNN at AVX2
-/// (<see cref="CpuKernels"/>) fixes them, but only before the process's first convolution, which a shared test
-/// process cannot promise.
+/// and MaxUnpool2d. The comparisons with conv_transpose2d run in float64, the reference (float32 convolutions are
+/// checked against it by <see cref="Workbook.Tensors.ConvolutionSelfTest"/>).
 /// </summary>
 [Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
 public sealed class UpsamplingTests

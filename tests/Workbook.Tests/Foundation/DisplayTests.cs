@@ -11,7 +11,11 @@ namespace Workbook.Tests.Foundation;
 [Collection(GlobalStateCollection.Name)]
 public sealed class DisplayTests
 {
-    public DisplayTests() => WorkbookFormatters.Register();
+    public DisplayTests()
+    {
+        WorkbookFormatters.Register();
+        Workbook.Notebooks.NotebookFormatters.Register();         // the session line's formatter (so the test does not depend on which test ran first)
+    }
 
     private static string Html(object value) => Formatter.ToDisplayString(value, HtmlFormatter.MimeType);
 
@@ -118,9 +122,15 @@ public sealed class DisplayTests
     [Fact]
     public void NotebookSessionShowsItsOneLineSummary()
     {
-        var session = new Workbook.Notebooks.NotebookSession(7, "test-host", "0.107.0", 2);
+        var right = new Workbook.Tensors.ConvolutionReport(new[] { new Workbook.Tensors.ConvolutionCase("conv2d", 1e-7, 1e-7, 1e-7) }, 1e-4, 5);
+        var session = new Workbook.Notebooks.NotebookSession(7, "test-host", "0.107.0", 2, right);
         Assert.Equal("Workbook ready: seed 7, host test-host, TorchSharp 0.107.0, 2 CPU threads", Plain(session));
         Assert.Contains("<code>Workbook ready: seed 7", Html(session));
+
+        // A CPU whose float32 convolutions are wrong: one more line names the operation and what is wrong.
+        var wrong = session with { Convolutions = new Workbook.Tensors.ConvolutionReport(new[] { new Workbook.Tensors.ConvolutionCase("conv2d stride 1, batch 8", 1e-7, 0.21, 1e-7) }, 1e-4, 5) };
+        Assert.Contains("WARNING: float32 convolutions are WRONG on this CPU", Plain(wrong));
+        Assert.Contains("conv2d stride 1, batch 8: input gradient off by 0.21", Plain(wrong));
     }
 
     [Fact]

@@ -64,4 +64,25 @@ public sealed class BiasVarianceTests
         Assert.True(strong.BiasSquared > weak.BiasSquared * 10);
         Assert.True(strong.MeanWeightNorm < weak.MeanWeightNorm);
     }
+
+    [Fact]
+    public void TheCorrectedBiasRemovesTheSamplingErrorOfTheMeanFit()
+    {
+        // f̄ over T sets misses E_D[f_D] by about variance/T in square, which the naive bias² counts as bias. Degree 4 with
+        // only T = 20 sets: that noise is about as large as the bias² itself. Averaged over 12 experiments, the corrected
+        // estimate lands near a T = 2000 reference, the naive one well above it.
+        var problem = RegressionProblem.Sine(0.3);
+        var reference = new BiasVarianceExperiment(problem, new BiasVarianceConfig(TrainingSets: 2000, TrainSize: 20, TestSize: 200, Seed: 100)).Run(4);
+        Assert.Equal(2000, reference.TrainingSets);
+        Assert.Equal(reference.Variance / 1999, reference.MonteCarloBiasNoise, 15);
+        var small = Enumerable.Range(0, 12)
+            .Select(s => new BiasVarianceExperiment(problem, new BiasVarianceConfig(TrainingSets: 20, TrainSize: 20, TestSize: 200, Seed: s)).Run(4))
+            .ToList();
+        var naive = small.Average(r => r.BiasSquared);
+        var corrected = small.Average(r => r.BiasSquaredCorrected);
+        var truth = reference.BiasSquaredCorrected;
+        Assert.True(naive - truth > 0.5 * small.Average(r => r.MonteCarloBiasNoise), $"naive {naive} vs reference {truth}: the sampling error should show");
+        Assert.True(Math.Abs(corrected - truth) < 0.35 * (naive - truth), $"corrected {corrected}, naive {naive}, reference {truth}");
+        Assert.True(double.IsNaN(new BiasVarianceResult(1, 0, 1, 1, 0.09, 0.09, 2, 2.09, 1, 1).MonteCarloBiasNoise), "T unknown: no correction");
+    }
 }
