@@ -20,6 +20,22 @@ public sealed class SentenceClassifierTests
     }
 
     [Fact]
+    public void TheAgreementTaskBalancesTheVerbsNumberAndSwapsAVerbForItsSameRankPartner()
+    {
+        var grammar = EnglishGrammar.Create();
+        var task = AgreementTask.Create(grammar, 400, seed: 2);
+        string Verb(LabelledSentence s) => s.Words.First(w => grammar.CategoryOf[w].StartsWith("verb-", StringComparison.Ordinal));
+        bool Singular(string verb) => grammar.CategoryOf[verb].EndsWith("-singular", StringComparison.Ordinal);
+        foreach (var label in new[] { true, false })
+        {
+            Assert.Equal(100, task.Count(t => t.Grammatical == label && Singular(Verb(t))));   // half of each half
+        }
+        Assert.Equal("see", EnglishGrammar.OtherNumberVerb["sees"]);
+        Assert.Equal("sleeps", EnglishGrammar.OtherNumberVerb["sleep"]);
+        Assert.All(EnglishGrammar.OtherNumberVerb, p => Assert.Equal(p.Key, EnglishGrammar.OtherNumberVerb[p.Value]));
+    }
+
+    [Fact]
     public void BatchesPutClsFirstAndPadTheRestAndNameWhatDoesNotFit()
     {
         var single = SentenceBatches.Encode(new[] { new[] { 5, 6 } }, cls: 1, pad: 0, length: 5);

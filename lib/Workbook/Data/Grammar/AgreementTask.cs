@@ -7,31 +7,41 @@ public sealed record LabelledSentence(string[] Words, bool Grammatical);
 
 /// <summary>
 /// A sentence-classification task on the agreement grammar (<see cref="EnglishGrammar"/>): half the sentences are
-/// sampled as they are, half get their verb swapped for a verb of the other number and the same kind ("sees" for "see",
-/// "sleep" for "sleeps"). The two halves use the same words in the same places, so no count of words tells them apart:
-/// only how the subject's number and the verb's number go together does, which is where context matters.
+/// sampled as they are, half get their verb swapped for its partner of the other number
+/// (<see cref="EnglishGrammar.OtherNumberVerb"/>: "see" for "sees", "sleeps" for "sleep"), which has the same Zipf weight.
+/// Each half has exactly as many singular as plural subjects (sentences are redrawn until the subject has the number
+/// wanted), so the verb is singular in half of each half too. Every word then has the same distribution in both
+/// halves: no single word's count, nor any weighted sum of counts (a linear bag-of-words classifier), tells them
+/// apart. Only how the subject's number and the verb's number go together does, which is where context matters.
 /// </summary>
 public static class AgreementTask
 {
-    /// <summary>Draws <paramref name="count"/> labelled sentences, grammatical and not in equal shares, in random order.</summary>
+    /// <summary>
+    /// Draws <paramref name="count"/> labelled sentences, grammatical and not in equal shares, each share with singular
+    /// and plural subjects in equal shares (for a count divisible by 4), in random order.
+    /// </summary>
     public static LabelledSentence[] Create(ProbabilisticGrammar grammar, int count, int seed)
     {
         var random = new Random(seed);
-        var wordsOf = grammar.CategoryOf.GroupBy(p => p.Value).ToDictionary(g => g.Key, g => g.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray());
         var result = new LabelledSentence[count];
         for (var i = 0; i < count; i++)
         {
-            var words = grammar.Sample(random).Sentence.Trim().Replace(".", " .", StringComparison.Ordinal)
-                .Split(' ', StringSplitOptions.RemoveEmptyEntries);
             var grammatical = i % 2 == 0;
+            var singularSubject = i / 2 % 2 == 0;
+            string[] words;
+            int verb;
+            do
+            {
+                words = grammar.Sample(random).Sentence.Trim().Replace(".", " .", StringComparison.Ordinal)
+                    .Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                verb = Array.FindIndex(words, w => grammar.CategoryOf[w].StartsWith("verb-", StringComparison.Ordinal));
+            }
+            while (grammar.CategoryOf[words[verb]].EndsWith("-singular", StringComparison.Ordinal) != singularSubject);   // the grammar's verb agrees with the subject
             if (!grammatical)
             {
-                var verb = Array.FindIndex(words, w => grammar.CategoryOf[w].StartsWith("verb-", StringComparison.Ordinal));
-                var category = grammar.CategoryOf[words[verb]];
-                var other = category.EndsWith("-singular", StringComparison.Ordinal)
-                    ? category[..^"singular".Length] + "plural"
-                    : category[..^"plural".Length] + "singular";
-                words[verb] = wordsOf[other][random.Next(wordsOf[other].Length)];
+                words[verb] = EnglishGrammar.OtherNumberVerb.TryGetValue(words[verb], out var partner)
+                    ? partner
+                    : throw new ArgumentException($"the verb \"{words[verb]}\" has no partner of the other number: the agreement task needs the workbook's EnglishGrammar");
             }
             result[i] = new LabelledSentence(words, grammatical);
         }

@@ -22,6 +22,15 @@ public static class EnglishGrammar
     private static readonly string[] Adverbs = { "quickly", "quietly", "often", "today" };
     private static readonly string[] Prepositions = { "near", "behind", "with", "under" };
 
+    /// <summary>
+    /// Every verb with its partner of the other number and the same rank in its list ("sees" and "see", "sleep" and
+    /// "sleeps"): the two have the same Zipf weight within their categories.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> OtherNumberVerb { get; } =
+        SingularTransitive.Zip(PluralTransitive).Concat(SingularIntransitive.Zip(PluralIntransitive))
+            .SelectMany(p => new[] { (p.First, p.Second), (p.Second, p.First) })
+            .ToDictionary(p => p.Item1, p => p.Item2);
+
     /// <summary>Probability that a noun phrase has an adjective.</summary>
     public const double AdjectiveProbability = 0.3;
 
