@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Globalization;
 using System.Text;
 using Workbook.Engine.Claims;
@@ -35,6 +36,11 @@ public static class Commands
     /// <summary>Dispatches <paramref name="args"/>; returns the exit code.</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string? workerAssembly = null)
     {
+        if (args is ["--version"])
+        {
+            output.WriteLine(Version);
+            return 0;
+        }
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             output.WriteLine(Usage);
@@ -63,6 +69,12 @@ public static class Commands
             return 1;
         }
     }
+
+    /// <summary>The workbook's version (Directory.Build.props), with the commit it was built from when known.</summary>
+    public static string Version =>
+        typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Commands).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
 
     private sealed class UsageException(string message) : Exception(message);
 
