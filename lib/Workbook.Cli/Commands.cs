@@ -191,6 +191,23 @@ public static class Commands
         var data = new Command("data", "Writes the workbook's generated data sets (deterministic; a test holds data/ equal to them).") { dataOut };
         data.SetAction(parsed => Data(parsed.GetValue(dataOut), output));
         root.Subcommands.Add(data);
+
+        // grade
+        var submissions = new Argument<string>("folder")
+        {
+            Description = "The class's executed notebooks: one folder per student (alice/00-getting-started.ipynb), "
+                + "or one file per student and notebook (alice__00-getting-started.ipynb).",
+        };
+        var csv = new Option<string?>("--csv") { Description = "Also writes the rows as CSV to FILE.", HelpName = "FILE" };
+        var grade = new Command("grade", "Collects every exercise check's result from a class's saved, executed notebooks (VS Code, Jupyter "
+            + "or this engine): one row per student and exercise (passed, failed with the check's message, not attempted, error, not run). "
+            + "It runs nothing and reads the saved outputs, which a student can edit, so every row is marked unverified. "
+            + "Unreadable or foreign files are named and skipped. Exit code 0 when the folder was graded, 2 on a usage error.")
+        {
+            submissions, csv,
+        };
+        grade.SetAction(parsed => Grade(parsed.GetValue(submissions)!, parsed.GetValue(csv), output, error));
+        root.Subcommands.Add(grade);
         return root;
     }
 
@@ -254,6 +271,53 @@ public static class Commands
             output.WriteLine($"{Relative(target, root)}: {regions.Count} exercise{(regions.Count == 1 ? "" : "s")}");
         }
         output.WriteLine($"Student edition of {notebooks.Count} notebook{(notebooks.Count == 1 ? "" : "s")} ({exercises} exercises) in {Relative(folder, root)}.");
+        return 0;
+    }
+
+    private static int Grade(string folder, string? csvPath, TextWriter output, TextWriter error)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new UsageException($"no such folder: {folder}");
+        }
+        var found = Grading.Submissions(folder);
+        if (found.Count == 0)
+        {
+            throw new UsageException($"no notebooks (*.ipynb) in {folder} or its student folders");
+        }
+        var rows = found.SelectMany(s => Grading.Grade(s.Student, s.Path)).ToList();
+        foreach (var bad in rows.Where(r => r.State == Grading.Unreadable))
+        {
+            error.WriteLine($"workbook: skipped {bad.Student}/{bad.Notebook} ({bad.Exercise}): {bad.Message}");
+        }
+        var widths = new[] { "student".Length, "notebook".Length, "exercise".Length, "state".Length };
+        foreach (var row in rows)
+        {
+            widths[0] = Math.Max(widths[0], row.Student.Length);
+            widths[1] = Math.Max(widths[1], row.Notebook.Length);
+            widths[2] = Math.Max(widths[2], row.Exercise.Length);
+            widths[3] = Math.Max(widths[3], row.State.Length);
+        }
+        string Line(string a, string b, string c, string d, string e) =>
+            $"{a.PadRight(widths[0])}  {b.PadRight(widths[1])}  {c.PadRight(widths[2])}  {d.PadRight(widths[3])}  {e}".TrimEnd();
+        output.WriteLine(Line("student", "notebook", "exercise", "state", "message"));
+        foreach (var row in rows)
+        {
+            var message = row.Message.Split('\n')[0];
+            output.WriteLine(Line(row.Student, row.Notebook, row.Exercise, row.State, message.Length > 100 ? message[..100] + "..." : message));
+        }
+        var students = rows.Select(r => r.Student).Distinct().Count();
+        output.WriteLine();
+        output.WriteLine($"{students} student{(students == 1 ? "" : "s")}, {found.Count} notebook{(found.Count == 1 ? "" : "s")}: "
+            + string.Join(", ", rows.GroupBy(r => r.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".");
+        output.WriteLine("unverified: read from the saved outputs, which a student can edit; nothing was re-executed.");
+        if (csvPath is not null)
+        {
+            var target = Path.GetFullPath(csvPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, Grading.Csv(rows));
+            output.WriteLine($"wrote {target}");
+        }
         return 0;
     }
 
