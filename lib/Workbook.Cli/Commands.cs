@@ -1,4 +1,9 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Reflection;
 using System.Text;
 using Workbook.Engine.Claims;
 using Workbook.Engine.Documents;
@@ -9,52 +14,43 @@ namespace Workbook.Cli;
 /// <summary>The commands of `workbook` (run, check), callable in-process by tests.</summary>
 public static class Commands
 {
-    /// <summary>Usage text.</summary>
-    public const string Usage = """
-        usage:
-          workbook run [paths...] [--out DIR] [--param name=value ...] [--cell-timeout SECONDS] [--timeout SECONDS] [--in-place]
-              Executes notebooks (files or folders; default: the repository's notebooks/) and writes executed
-              copies to DIR (default: out/notebooks under the repository root). Exit code 0 when every notebook
-              passed, 1 when one failed (a cell error, a time limit, a missed claim), 2 on a usage error.
-          workbook check [paths...]
-              Checks the notebooks' format, directives and claims without running them.
-          workbook check --executed [paths...] [--claims-from DIR]
-              Holds notebooks executed anywhere (this engine, the real .NET Interactive kernel through Jupyter
-              or dotnet-repl, a saved VS Code copy) to their declared bounds, from the metrics bundle of their
-              Metrics.Summary() output; any error output fails. A copy without metadata.workbook (dotnet-repl drops
-              it) takes its bounds from the notebook of the same name in DIR (default: the repository's notebooks/).
-              Exit code 0 when every notebook passes, 1 if not.
-          workbook student [paths...] [--out DIR]
-              Writes the student edition of notebooks (default: the repository's notebooks/) to DIR (default:
-              student/ beside notebooks/): every answer between // BEGIN SOLUTION and // END SOLUTION replaced by a
-              stub, outputs cleared, #r paths rewritten for DIR, a note of how many exercises each holds.
-          workbook data [--out DIR]
-              Writes the workbook's generated data sets (default: the repository's data/ folder).
-        """;
+    /// <summary>What `workbook` does, the root of its help.</summary>
+    public const string Description = "The workbook's command line: runs notebooks headlessly and holds them to their claims, checks notebooks "
+        + "executed anywhere, writes the student edition and the data sets. Exit codes: 0 passed, 1 failed, 2 usage error.";
 
-    /// <summary>Dispatches <paramref name="args"/>; returns the exit code.</summary>
+    /// <summary>The workbook's version (Directory.Build.props), with the commit it was built from when known.</summary>
+    public static string Version =>
+        typeof(Commands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(Commands).Assembly.GetName().Version?.ToString()
+        ?? "unknown";
+
+    /// <summary>Parses <paramref name="args"/> and runs the command; returns the exit code (0 passed, 1 failed, 2 usage error).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, string? workerAssembly = null)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        var root = Build(output, error, workerAssembly);
+        if (args is ["help"])
         {
-            output.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            args = new[] { "--help" };
+        }
+        var parsed = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        if (parsed.Action is ParseErrorAction)
+        {
+            foreach (var problem in parsed.Errors)
+            {
+                error.WriteLine($"workbook: {problem.Message}");
+            }
+            error.WriteLine($"Run '{HelpCommand(parsed)} --help' for the commands and options.");
+            return 2;
         }
         try
         {
-            return args[0] switch
-            {
-                "run" => await Run(args[1..], output, error, workerAssembly).ConfigureAwait(false),
-                "check" => Check(args[1..], output, error),
-                "data" => Data(args[1..], output),
-                "student" => Student(args[1..], output),
-                _ => throw new UsageException($"unknown command '{args[0]}'"),
-            };
+            return await parsed.InvokeAsync(configuration).ConfigureAwait(false);
         }
         catch (UsageException e)
         {
             error.WriteLine($"workbook: {e.Message}");
-            error.WriteLine(Usage);
+            error.WriteLine($"Run '{HelpCommand(parsed)} --help' for the commands and options.");
             return 2;
         }
         catch (NotebookFormatException e)
@@ -64,28 +60,198 @@ public static class Commands
         }
     }
 
-    private sealed class UsageException(string message) : Exception(message);
-
-    private static int Student(string[] args, TextWriter output)
+    private static string HelpCommand(ParseResult parsed)
     {
-        var root = RepositoryRoot.Find();
-        var paths = new List<string>();
-        var folder = Path.Combine(root, "student");
-        for (var i = 0; i < args.Length; i++)
+        var names = new List<string>();
+        for (var result = parsed.CommandResult; result is not null; result = result.Parent as CommandResult)
         {
-            if (args[i] == "--out")
+            names.Add(result.Command is RootCommand ? "workbook" : result.Command.Name);
+        }
+        names.Reverse();
+        return string.Join(' ', names);
+    }
+
+    /// <summary>The command tree: run, check, student, data, each with --help and validation.</summary>
+    private static RootCommand Build(TextWriter output, TextWriter error, string? workerAssembly)
+    {
+        var root = new RootCommand(Description) { HelpName = "workbook" };
+        // The default --version prints the entry assembly's version (a test host, in-process); this prints the workbook's.
+        foreach (var option in root.Options.OfType<VersionOption>().ToList())
+        {
+            root.Options.Remove(option);
+        }
+        var version = new Option<bool>("--version") { Description = "Print the workbook's version and exit." };
+        root.Options.Add(version);
+        root.SetAction(parsed =>
+        {
+            if (parsed.GetValue(version))
             {
-                folder = i + 1 < args.Length ? Path.GetFullPath(args[++i]) : throw new UsageException("--out needs a folder");
+                output.WriteLine(Version);
+                return 0;
             }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
+            new HelpAction().Invoke(parsed);
+            return 2;
+        });
+
+        var paths = () => new Argument<string[]>("paths")
+        {
+            Description = "Notebooks (.ipynb files) or folders of notebooks. Default: the repository's notebooks/ folder.",
+            Arity = ArgumentArity.ZeroOrMore,
+            Validators = { RejectUnknownOptions },
+        };
+
+        // run
+        var runPaths = paths();
+        var runOut = new Option<string?>("--out") { Description = "Folder for the executed copies. Default: out/notebooks under the repository root.", HelpName = "DIR" };
+        var runParams = new Option<string[]>("--param", "-p")
+        {
+            Description = "Overrides a value of the notebook's cell tagged 'parameters' (papermill-style); repeatable.",
+            HelpName = "name=value",
+            Arity = ArgumentArity.OneOrMore,
+            Validators =
             {
-                throw new UsageException($"unknown option '{args[i]}' for student");
+                result =>
+                {
+                    foreach (var pair in result.GetValueOrDefault<string[]>() ?? Array.Empty<string>())
+                    {
+                        if (pair.IndexOf('=') <= 0)
+                        {
+                            result.AddError($"--param expects name=value, got '{pair}'");
+                        }
+                    }
+                },
+            },
+        };
+        var cellTimeout = Seconds("--cell-timeout", "Time limit of each cell, in seconds (0: none). Default: none.", null);
+        var timeout = Seconds("--timeout", "Time limit of each notebook, in seconds (0: none).", 900);
+        var inPlace = new Option<bool>("--in-place") { Description = "Writes the outputs into the notebooks themselves instead of copies." };
+        var run = new Command("run", "Executes notebooks in the workbook's engine (isolated worker processes, time limits, parameters) and writes "
+            + "executed copies. Exit code 0 when every notebook passed, 1 when one failed (a cell error, a time limit, a missed claim), 2 on a usage error.")
+        {
+            runPaths, runOut, runParams, cellTimeout, timeout, inPlace,
+        };
+        run.SetAction((parsed, _) => Run(
+            parsed.GetValue(runPaths) ?? Array.Empty<string>(),
+            parsed.GetValue(runOut),
+            parsed.GetValue(runParams) ?? Array.Empty<string>(),
+            parsed.GetValue(cellTimeout),
+            parsed.GetValue(timeout),
+            parsed.GetValue(inPlace),
+            output, error, workerAssembly));
+        root.Subcommands.Add(run);
+
+        // check
+        var checkPaths = paths();
+        var executed = new Option<bool>("--executed")
+        {
+            Description = "Holds notebooks executed anywhere (this engine, the real .NET Interactive kernel through Jupyter or dotnet-repl, "
+                + "a saved VS Code copy) to their declared bounds, from the metrics bundle of their Metrics.Summary() output; any error output fails.",
+        };
+        var claimsFrom = new Option<string?>("--claims-from")
+        {
+            Description = "With --executed: a copy without metadata.workbook (dotnet-repl drops it) takes its bounds from the notebook "
+                + "of the same name in DIR. Default: the repository's notebooks/.",
+            HelpName = "DIR",
+        };
+        var check = new Command("check", "Checks the notebooks' format, directives and declared claims without running them "
+            + "(or, with --executed, notebooks executed elsewhere). Exit code 0 when every notebook passes, 1 if not, 2 on a usage error.")
+        {
+            checkPaths, executed, claimsFrom,
+        };
+        check.Validators.Add(result =>
+        {
+            if (result.GetResult(claimsFrom) is { Implicit: false } && !result.GetValue(executed))
+            {
+                result.AddError("--claims-from applies only with --executed");
             }
-            else
+        });
+        check.SetAction(parsed =>
+        {
+            var repository = RepositoryRoot.Find();
+            var given = (parsed.GetValue(checkPaths) ?? Array.Empty<string>()).ToList();
+            return parsed.GetValue(executed)
+                ? CheckExecuted(given, parsed.GetValue(claimsFrom) ?? Path.Combine(repository, "notebooks"), repository, output, error)
+                : Check(given, repository, output, error);
+        });
+        root.Subcommands.Add(check);
+
+        // student
+        var studentPaths = paths();
+        var studentOut = new Option<string?>("--out") { Description = "Folder for the student edition. Default: student/ beside notebooks/.", HelpName = "DIR" };
+        var student = new Command("student", "Writes the student edition of notebooks: every answer between // BEGIN SOLUTION and // END SOLUTION "
+            + "replaced by a stub, outputs cleared, #r paths rewritten for DIR, a note of how many exercises each holds.")
+        {
+            studentPaths, studentOut,
+        };
+        student.SetAction(parsed => Student((parsed.GetValue(studentPaths) ?? Array.Empty<string>()).ToList(), parsed.GetValue(studentOut), output));
+        root.Subcommands.Add(student);
+
+        // data
+        var dataOut = new Option<string?>("--out") { Description = "Folder for the data sets. Default: the repository's data/ folder.", HelpName = "DIR" };
+        var data = new Command("data", "Writes the workbook's generated data sets (deterministic; a test holds data/ equal to them).") { dataOut };
+        data.SetAction(parsed => Data(parsed.GetValue(dataOut), output));
+        root.Subcommands.Add(data);
+
+        // grade
+        var submissions = new Argument<string>("folder")
+        {
+            Description = "The class's executed notebooks: one folder per student (alice/00-getting-started.ipynb), "
+                + "or one file per student and notebook (alice__00-getting-started.ipynb).",
+        };
+        var csv = new Option<string?>("--csv") { Description = "Also writes the rows as CSV to FILE.", HelpName = "FILE" };
+        var grade = new Command("grade", "Collects every exercise check's result from a class's saved, executed notebooks (VS Code, Jupyter "
+            + "or this engine): one row per student and exercise (passed, failed with the check's message, not attempted, error, not run). "
+            + "It runs nothing and reads the saved outputs, which a student can edit, so every row is marked unverified. "
+            + "Unreadable or foreign files are named and skipped. Exit code 0 when the folder was graded, 2 on a usage error.")
+        {
+            submissions, csv,
+        };
+        grade.SetAction(parsed => Grade(parsed.GetValue(submissions)!, parsed.GetValue(csv), output, error));
+        root.Subcommands.Add(grade);
+        return root;
+    }
+
+    private static void RejectUnknownOptions(ArgumentResult result)
+    {
+        foreach (var token in result.Tokens)
+        {
+            if (token.Value.StartsWith('-') && token.Value.Length > 1 && !File.Exists(token.Value) && !Directory.Exists(token.Value))
             {
-                paths.Add(args[i]);
+                result.AddError($"unknown option {token.Value}");
             }
         }
+    }
+
+    private static Option<double?> Seconds(string name, string description, double? fallback)
+    {
+        var option = new Option<double?>(name)
+        {
+            Description = description,
+            HelpName = "SECONDS",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0)
+                {
+                    return value;
+                }
+                result.AddError($"{name} expects a number of seconds, got '{text}'");
+                return null;
+            },
+        };
+        if (fallback is { } f)
+        {
+            option.DefaultValueFactory = _ => f;
+        }
+        return option;
+    }
+
+    private sealed class UsageException(string message) : Exception(message);
+
+    private static int Student(List<string> paths, string? outDir, TextWriter output)
+    {
+        var root = RepositoryRoot.Find();
+        var folder = outDir is null ? Path.Combine(root, "student") : Path.GetFullPath(outDir);
         var notebooks = Expand(paths, root);
         foreach (var path in notebooks)
         {
@@ -108,13 +274,55 @@ public static class Commands
         return 0;
     }
 
-    private static int Data(string[] args, TextWriter output)
+    private static int Grade(string folder, string? csvPath, TextWriter output, TextWriter error)
     {
-        string? folder = null;
-        for (var i = 0; i < args.Length; i++)
+        if (!Directory.Exists(folder))
         {
-            folder = args[i] == "--out" && i + 1 < args.Length ? args[++i] : throw new UsageException($"unknown argument '{args[i]}' for data");
+            throw new UsageException($"no such folder: {folder}");
         }
+        var found = Grading.Submissions(folder);
+        if (found.Count == 0)
+        {
+            throw new UsageException($"no notebooks (*.ipynb) in {folder} or its student folders");
+        }
+        var rows = found.SelectMany(s => Grading.Grade(s.Student, s.Path)).ToList();
+        foreach (var bad in rows.Where(r => r.State == Grading.Unreadable))
+        {
+            error.WriteLine($"workbook: skipped {bad.Student}/{bad.Notebook} ({bad.Exercise}): {bad.Message}");
+        }
+        var widths = new[] { "student".Length, "notebook".Length, "exercise".Length, "state".Length };
+        foreach (var row in rows)
+        {
+            widths[0] = Math.Max(widths[0], row.Student.Length);
+            widths[1] = Math.Max(widths[1], row.Notebook.Length);
+            widths[2] = Math.Max(widths[2], row.Exercise.Length);
+            widths[3] = Math.Max(widths[3], row.State.Length);
+        }
+        string Line(string a, string b, string c, string d, string e) =>
+            $"{a.PadRight(widths[0])}  {b.PadRight(widths[1])}  {c.PadRight(widths[2])}  {d.PadRight(widths[3])}  {e}".TrimEnd();
+        output.WriteLine(Line("student", "notebook", "exercise", "state", "message"));
+        foreach (var row in rows)
+        {
+            var message = row.Message.Split('\n')[0];
+            output.WriteLine(Line(row.Student, row.Notebook, row.Exercise, row.State, message.Length > 100 ? message[..100] + "..." : message));
+        }
+        var students = rows.Select(r => r.Student).Distinct().Count();
+        output.WriteLine();
+        output.WriteLine($"{students} student{(students == 1 ? "" : "s")}, {found.Count} notebook{(found.Count == 1 ? "" : "s")}: "
+            + string.Join(", ", rows.GroupBy(r => r.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}")) + ".");
+        output.WriteLine("unverified: read from the saved outputs, which a student can edit; nothing was re-executed.");
+        if (csvPath is not null)
+        {
+            var target = Path.GetFullPath(csvPath);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.WriteAllText(target, Grading.Csv(rows));
+            output.WriteLine($"wrote {target}");
+        }
+        return 0;
+    }
+
+    private static int Data(string? folder, TextWriter output)
+    {
         var root = RepositoryRoot.Find();
         var target = Path.GetFullPath(folder ?? Path.Combine(root, "data"));
         foreach (var file in Workbook.Data.DataSets.WriteAll(target))
@@ -124,49 +332,15 @@ public static class Commands
         return 0;
     }
 
-    private static async Task<int> Run(string[] args, TextWriter output, TextWriter error, string? workerAssembly)
+    private static async Task<int> Run(string[] given, string? outDir, string[] pairs, double? cellTimeout, double? timeout, bool inPlace,
+        TextWriter output, TextWriter error, string? workerAssembly)
     {
-        var paths = new List<string>();
+        var paths = given.ToList();
         var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? outDir = null;
-        double? cellTimeout = null;
-        double? timeout = 900;
-        var inPlace = false;
-        for (var i = 0; i < args.Length; i++)
+        foreach (var pair in pairs)
         {
-            string Next() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-            switch (args[i])
-            {
-                case "--out":
-                    outDir = Next();
-                    break;
-                case "--param":
-                case "-p":
-                    var pair = Next();
-                    var eq = pair.IndexOf('=');
-                    if (eq <= 0)
-                    {
-                        throw new UsageException($"--param expects name=value, got '{pair}'");
-                    }
-                    parameters[pair[..eq]] = pair[(eq + 1)..];
-                    break;
-                case "--cell-timeout":
-                    cellTimeout = Seconds(Next(), "--cell-timeout");
-                    break;
-                case "--timeout":
-                    timeout = Seconds(Next(), "--timeout");
-                    break;
-                case "--in-place":
-                    inPlace = true;
-                    break;
-                default:
-                    if (args[i].StartsWith("--", StringComparison.Ordinal))
-                    {
-                        throw new UsageException($"unknown option {args[i]}");
-                    }
-                    paths.Add(args[i]);
-                    break;
-            }
+            var eq = pair.IndexOf('=');
+            parameters[pair[..eq]] = pair[(eq + 1)..];
         }
         var root = RepositoryRoot.Find();
         var notebooks = Expand(paths, root);
@@ -237,22 +411,9 @@ public static class Commands
         return 0;
     }
 
-    private static int Check(string[] args, TextWriter output, TextWriter error)
+    private static int Check(List<string> paths, string root, TextWriter output, TextWriter error)
     {
-        var root = RepositoryRoot.Find();
-        if (args.Contains("--executed"))
-        {
-            var rest = args.Where(a => a != "--executed").ToList();
-            var claimsFrom = Path.Combine(root, "notebooks");
-            var at = rest.IndexOf("--claims-from");
-            if (at >= 0)
-            {
-                claimsFrom = at + 1 < rest.Count ? rest[at + 1] : throw new UsageException("--claims-from needs a folder");
-                rest.RemoveRange(at, 2);
-            }
-            return CheckExecuted(rest, claimsFrom, root, output, error);
-        }
-        var notebooks = Expand(args.ToList(), root);
+        var notebooks = Expand(paths, root);
         if (notebooks.Count == 0)
         {
             error.WriteLine("workbook: no notebooks to check");
@@ -359,11 +520,6 @@ public static class Commands
         }
         return notebooks.Distinct().ToList();
     }
-
-    private static double Seconds(string text, string option) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
-            ? value
-            : throw new UsageException($"{option} expects a number of seconds, got '{text}'");
 
     private static string Relative(string path, string root)
     {

@@ -1,6 +1,6 @@
 namespace Workbook.Cli;
 
-/// <summary>The `workbook` command: run and check notebooks (see <see cref="Commands.Usage"/>).</summary>
+/// <summary>The `workbook` command: run and check notebooks (`workbook --help`, <see cref="Commands.Description"/>).</summary>
 public static class Program
 {
     /// <summary>Entry point.</summary>

@@ -92,4 +92,50 @@ public class CliTests
         Assert.Contains("workbook.metrics.x", problems.Err);
         Assert.Contains($"{bad}, cell 1, line 1: #!pwsh switches this cell to the pwsh kernel", problems.Err);
     }
+
+    [Fact]
+    public async Task Every_command_has_help_and_the_version_is_printed()
+    {
+        var run = await Workbook("run", "--help");
+        Assert.True(run.Code == 0, run.Out + run.Err);
+        foreach (var option in new[] { "--out", "--param", "--cell-timeout", "--timeout", "--in-place", "[default: 900]" })
+        {
+            Assert.Contains(option, run.Out);
+        }
+        Assert.Contains("workbook run", run.Out);
+        foreach (var (command, option) in new[] { ("check", "--executed"), ("check", "--claims-from"), ("student", "--out"), ("data", "--out") })
+        {
+            var help = await Workbook(command, "-h");
+            Assert.True(help.Code == 0, help.Out + help.Err);
+            Assert.Contains(option, help.Out);
+        }
+        var top = await Workbook("--help");
+        Assert.Equal(0, top.Code);
+        foreach (var command in new[] { "run", "check", "student", "data" })
+        {
+            Assert.Contains($"  {command}", top.Out);
+        }
+
+        var version = await Workbook("--version");
+        Assert.Equal(0, version.Code);
+        Assert.Equal(Commands.Version, version.Out.Trim());
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Out);
+    }
+
+    [Fact]
+    public async Task Malformed_options_are_usage_errors_that_name_the_option()
+    {
+        var seconds = await Workbook("run", "--timeout", "soon", Path.Combine(Notebooks.RepoRoot, "notebooks"));
+        Assert.Equal(2, seconds.Code);
+        Assert.Contains("--timeout expects a number of seconds, got 'soon'", seconds.Err);
+        Assert.Contains("workbook run --help", seconds.Err);
+        Assert.Equal(2, (await Workbook("run", "--cell-timeout", "-1")).Code);
+        Assert.Equal(2, (await Workbook("frobnicate")).Code);
+        Assert.Equal(2, (await Workbook()).Code);
+        var claims = await Workbook("check", "--claims-from", Notebooks.RepoRoot, Path.Combine(Notebooks.RepoRoot, "notebooks", "00-getting-started.ipynb"));
+        Assert.Equal(2, claims.Code);
+        Assert.Contains("--claims-from applies only with --executed", claims.Err);
+        Assert.Equal(2, (await Workbook("check", "--executed")).Code);
+        Assert.Equal(2, (await Workbook("data", "--out")).Code);
+    }
 }
