@@ -106,7 +106,7 @@ public sealed class SeamTests
         Assert.Same(policy, result.Policy);
         Assert.True(policy.Calls > surrogateCalls, $"the plugged-in policy ran {policy.Calls} forward passes");
         var (_, smoothed) = result.Log.SmoothedReturns(10);
-        var greedy = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_003), result.Policy, episodes: 20, greedy: true).Average();
+        var greedy = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, seed: 50_003), result.Policy, episodes: 20, greedy: true).Average();
         Assert.True(smoothed.Last() > 3 * smoothed.First() && greedy > 150,
             $"smoothed training return {smoothed.First():F1} -> {smoothed.Last():F1}, greedy evaluation {greedy:F1}");
     }
