@@ -48,7 +48,7 @@ public sealed class ReturnsTests
         var rewards = Enumerable.Range(0, 25).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         var values = Enumerable.Range(0, 25).Select(_ => random.NextDouble() * 5).ToArray();
         var teaching = Returns.Gae(rewards, values, bootstrapValue: 1.7, gamma: 0.97, lambda: 0.9);
-        Assert.Equal(SegmentGae(rewards, values, 1.7, 0.97, 0.9), teaching);   // bit for bit
+        Assert.Equal(GaeReference.Segment(rewards, values, 1.7, 0.97, 0.9), teaching);   // bit for bit
 
         // the [T, N] GAE of a rollout without episode ends, N = 1 and N = 3: each column is the teaching form on that column
         foreach (var environments in new[] { 1, 3 })
@@ -91,7 +91,7 @@ public sealed class ReturnsTests
                 }
                 // the episode piece start..t: bootstrap 0 after an end, V(s_T) at the rollout's cut
                 var piece = Enumerable.Range(start, t - start + 1).ToArray();
-                var reference = SegmentGae(piece.Select(s => rewards[s, i]).ToArray(), piece.Select(s => values[s, i]).ToArray(),
+                var reference = GaeReference.Segment(piece.Select(s => rewards[s, i]).ToArray(), piece.Select(s => values[s, i]).ToArray(),
                     ends[t, i] == 1 ? 0.0 : lastValues[i], 0.99, 0.95);
                 for (var j = 0; j < piece.Length; j++)
                 {
@@ -107,7 +107,7 @@ public sealed class ReturnsTests
         var calls = 0;
         buffer.ComputeAdvantages(0.99, 0.95, (r, v, d, last, g, l) =>
         {
-            var column = OneEnvironmentReference(r, v, d, last, g, l);
+            var column = GaeReference.PerEpisode(GaeReference.Segment)(r, v, d, last, g, l);
             var i = calls++;
             Assert.Equal(lastValues[i], last);
             Assert.Equal(Enumerable.Range(0, 40).Select(t => rewards[t, i]), r);
@@ -117,36 +117,6 @@ public sealed class ReturnsTests
         Assert.Equal(6, calls);
         Assert.Equal(advantages.Cast<double>(), Matrix(buffer.Advantages!).Cast<double>());
         Assert.Equal(targets.Cast<double>(), Matrix(buffer.ValueTargets!).Cast<double>());
-    }
-
-    /// <summary>The teaching recursion written out in float64: Â_t = δ_t + γλ Â_{t+1}, δ_t = r_t + γ V_{t+1} − V_t, V_T = bootstrap.</summary>
-    private static double[] SegmentGae(double[] rewards, double[] values, double bootstrap, double gamma, double lambda)
-    {
-        var advantages = new double[rewards.Length];
-        var running = 0.0;
-        for (var t = rewards.Length - 1; t >= 0; t--)
-        {
-            var next = t == rewards.Length - 1 ? bootstrap : values[t + 1];
-            running = rewards[t] + gamma * next - values[t] + gamma * lambda * running;
-            advantages[t] = running;
-        }
-        return advantages;
-    }
-
-    /// <summary>One environment's rollout cut into episode pieces, each done with <see cref="SegmentGae"/>.</summary>
-    private static double[] OneEnvironmentReference(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
-    {
-        var advantages = new double[rewards.Length];
-        var start = 0;
-        for (var t = 0; t < rewards.Length; t++)
-        {
-            if (dones[t] || t == rewards.Length - 1)
-            {
-                SegmentGae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(advantages, start);
-                start = t + 1;
-            }
-        }
-        return advantages;
     }
 
     private static double[,] Matrix(Tensor x)

@@ -69,20 +69,7 @@ public sealed class SeamTests
     }
 
     /// <summary>The other answer notebook 19 allows: the library's segment GAE on each episode piece (bootstrap 0 after an end, lastValue at the cut).</summary>
-    private static double[] PerEpisodeGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
-    {
-        var advantages = new double[rewards.Length];
-        var start = 0;
-        for (var t = 0; t < rewards.Length; t++)
-        {
-            if (dones[t] || t == rewards.Length - 1)
-            {
-                Returns.Gae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(advantages, start);
-                start = t + 1;
-            }
-        }
-        return advantages;
-    }
+    private static readonly AdvantageEstimator PerEpisodeGae = GaeReference.PerEpisode(Returns.Gae);
 
     [Fact]
     public void PpoTrainsAPluggedInNetworkWithAStudentsClippedSurrogate()
