@@ -58,31 +58,35 @@ public static class Returns
         OneEnvironmentGae(rewards.ToArray(), values.ToArray(), new bool[rewards.Count], bootstrapValue, gamma, lambda);
 
     /// <summary>
-    /// GAE over T steps of N environments in one backward pass over t (CleanRL's form), in float64 whatever the inputs' type:
+    /// GAE over T steps of N environments in one backward pass over t for all environments at once (CleanRL's form):
     /// δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t,  Â_t = δ_t + γλ (1 − d_t) Â_{t+1},  V_T = <paramref name="lastValues"/>.
     /// <paramref name="rewards"/>, <paramref name="values"/> and <paramref name="dones"/> are [T, N]; dones[t, i] says the
     /// episode of environment i ended after step t, so δ_t has no bootstrap and nothing flows back across it (a truncated
     /// episode should already carry γ V(final observation) in its last reward); <paramref name="lastValues"/> [N] is V of
-    /// the state after step T − 1. Returns Â: [T, N] float64. Internal: with N = 1 it answers notebook 19's exercise.
+    /// the state after step T − 1. Returns Â: [T, N] float64. The recursion runs in float64 on [T, N] arrays read once from
+    /// the tensors: on the CPU, T rounds of small tensor operations cost about a thousand times more.
+    /// Internal: with N = 1 it answers notebook 19's exercise.
     /// </summary>
     internal static Tensor Gae(Tensor rewards, Tensor values, Tensor dones, Tensor lastValues, double gamma, double lambda)
     {
         CheckRollout(rewards, values, dones, lastValues);
-        using var scope = NewDisposeScope();
-        var r = rewards.to_type(ScalarType.Float64);
-        var v = values.to_type(ScalarType.Float64);
-        var notDone = 1.0 - dones.to_type(ScalarType.Float64);
-        var advantages = new Tensor[r.shape[0]];
-        var nextValue = lastValues.to_type(ScalarType.Float64);   // V_{t+1}: [N]
-        var running = zeros_like(nextValue);                      // Â_{t+1}: [N]
-        for (var t = advantages.Length - 1; t >= 0; t--)
+        var (r, v, d) = (Float64Matrix(rewards), Float64Matrix(values), Float64Matrix(dones));
+        var (steps, environments) = (r.GetLength(0), r.GetLength(1));
+        var nextValue = Float64Vector(lastValues);   // V_{t+1}
+        var running = new double[environments];     // Â_{t+1}
+        var advantages = new double[steps, environments];
+        for (var t = steps - 1; t >= 0; t--)
         {
-            var delta = r[t] + gamma * nextValue * notDone[t] - v[t];
-            running = delta + gamma * lambda * notDone[t] * running;
-            advantages[t] = running;
-            nextValue = v[t];
+            for (var i = 0; i < environments; i++)
+            {
+                var notDone = 1.0 - d[t, i];
+                var delta = r[t, i] + gamma * nextValue[i] * notDone - v[t, i];
+                running[i] = delta + gamma * lambda * notDone * running[i];
+                advantages[t, i] = running[i];
+                nextValue[i] = v[t, i];
+            }
         }
-        return stack(advantages).MoveToOuterDisposeScope();
+        return tensor(advantages);
     }
 
     /// <summary>
@@ -143,6 +147,22 @@ public static class Returns
     /// <summary>Mean return of <paramref name="episodes"/>, NaN when no episode ended (a log's missing value).</summary>
     public static double Mean(IReadOnlyCollection<EpisodeSummary> episodes) =>
         episodes.Count == 0 ? double.NaN : episodes.Average(e => e.Return);
+
+    /// <summary>A [T, N] tensor as a float64 array indexed [t, i].</summary>
+    private static double[,] Float64Matrix(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var flat = x.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var matrix = new double[x.shape[0], x.shape[1]];
+        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(double));
+        return matrix;
+    }
+
+    private static double[] Float64Vector(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return x.to_type(ScalarType.Float64).data<double>().ToArray();
+    }
 
     private static void CheckRollout(Tensor rewards, Tensor values, Tensor dones, Tensor lastValues)
     {
