@@ -79,7 +79,7 @@ public static class RlBenchmark
             var result = Ppo.Train(VectorEnvironments.CartPole(config.Environments, seed), config);
             var (steps, returns) = result.Log.SmoothedReturns(10);
             var first = Array.FindIndex(returns, r => r >= 475);
-            var evaluation = Evaluation.Returns(n => VectorEnvironments.CartPole(n, 50_000 + seed), result.Policy, 100, greedy: true).Average();
+            var evaluation = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, 50_000 + seed), result.Policy, 100, greedy: true).Average();
             solved += evaluation >= 475 ? 1 : 0;
             wall.Add(result.WallSeconds);
             solvedAt.Add(first >= 0 ? steps[first] : double.NaN);

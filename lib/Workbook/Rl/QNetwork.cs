@@ -37,7 +37,7 @@ public sealed class QNetwork : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// A Q-network seen as a <see cref="Policy"/>, so that <see cref="Evaluation.Returns"/> plays it: the distribution is a
+/// A Q-network seen as a <see cref="Policy"/>, so that <see cref="Evaluation.EpisodeReturns"/> plays it: the distribution is a
 /// softmax over Q(s, ·), whose mode is the greedy action argmax_a Q(s, a) (evaluate with <c>greedy: true</c>); a
 /// sample from it is a Boltzmann action at temperature 1.
 /// </summary>

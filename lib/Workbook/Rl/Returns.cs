@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Workbook.Rl;
 
 /// <summary>
-/// Returns and advantages on plain arrays (one trajectory, or T steps of N environments laid out
-/// row-major as index <c>t * N + i</c>). Notes §7.3.4.1 (reward-to-go), §7.3.4.2 (baselines),
+/// Returns and advantages: on plain arrays for one trajectory, and GAE over [T, N] tensors (T steps of N environments).
+/// Notes §7.3.4.1 (reward-to-go), §7.3.4.2 (baselines),
 /// Notes A, Q5 (advantages for trust-region updates).
 /// </summary>
 public static class Returns
@@ -48,82 +48,89 @@ public static class Returns
     }
 
     /// <summary>
-    /// Generalised advantage estimation for one trajectory segment (Schulman et al. 2016):
+    /// Generalised advantage estimation for one trajectory segment (Schulman et al. 2016), the teaching form:
     /// δ_t = r_t + γ V(s_{t+1}) − V(s_t),  Â_t = Σ_l (γλ)^l δ_{t+l}, computed as Â_t = δ_t + γλ Â_{t+1}.
     /// <paramref name="bootstrapValue"/> is V of the state after the last step (0 if the episode terminated there).
     /// λ = 0 gives the one-step TD error, λ = 1 the Monte Carlo advantage Q̂_t − V(s_t).
+    /// It is <see cref="Gae(Tensor, Tensor, Tensor, Tensor, double, double)"/> with N = 1 and no episode end inside.
     /// </summary>
-    public static double[] Gae(IReadOnlyList<double> rewards, IReadOnlyList<double> values, double bootstrapValue, double gamma, double lambda)
-    {
-        CheckSameLength(rewards.Count, values.Count, "values");
-        var advantages = new double[rewards.Count];
-        var running = 0.0;
-        for (var t = rewards.Count - 1; t >= 0; t--)
-        {
-            var nextValue = t == rewards.Count - 1 ? bootstrapValue : values[t + 1];
-            var delta = rewards[t] + gamma * nextValue - values[t];
-            running = delta + gamma * lambda * running;
-            advantages[t] = running;
-        }
-        return advantages;
-    }
+    public static double[] Gae(IReadOnlyList<double> rewards, IReadOnlyList<double> values, double bootstrapValue, double gamma, double lambda) =>
+        OneEnvironmentGae(rewards.ToArray(), values.ToArray(), new bool[rewards.Count], bootstrapValue, gamma, lambda);
 
     /// <summary>
-    /// GAE over one environment's rollout of T steps that may contain episode ends (the form notebook 19's exercise
-    /// asks for, so it is not public): <paramref name="dones"/>[t] says the episode ended after step t, so δ_t has no
-    /// bootstrap and nothing flows back across it; <paramref name="lastValue"/> is V of the state after step T−1.
-    /// δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t, Â_t = δ_t + γλ (1 − d_t) Â_{t+1}, V_T = lastValue.
+    /// GAE over T steps of N environments in one backward pass over t for all environments at once (CleanRL's form):
+    /// δ_t = r_t + γ (1 − d_t) V_{t+1} − V_t,  Â_t = δ_t + γλ (1 − d_t) Â_{t+1},  V_T = <paramref name="lastValues"/>.
+    /// <paramref name="rewards"/>, <paramref name="values"/> and <paramref name="dones"/> are [T, N]; dones[t, i] says the
+    /// episode of environment i ended after step t, so δ_t has no bootstrap and nothing flows back across it (a truncated
+    /// episode should already carry γ V(final observation) in its last reward); <paramref name="lastValues"/> [N] is V of
+    /// the state after step T − 1. Returns Â: [T, N] float64. The recursion runs in float64 on [T, N] arrays read once from
+    /// the tensors: on the CPU, T rounds of small tensor operations cost about a thousand times more.
+    /// Internal: with N = 1 it answers notebook 19's exercise.
     /// </summary>
-    internal static double[] Gae(IReadOnlyList<double> rewards, IReadOnlyList<double> values, IReadOnlyList<bool> dones, double lastValue, double gamma, double lambda)
+    internal static Tensor Gae(Tensor rewards, Tensor values, Tensor dones, Tensor lastValues, double gamma, double lambda)
     {
-        CheckSameLength(rewards.Count, values.Count, "values");
-        CheckSameLength(rewards.Count, dones.Count, "dones");
-        var advantages = new double[rewards.Count];
-        var running = 0.0;
-        for (var t = rewards.Count - 1; t >= 0; t--)
+        CheckRollout(rewards, values, dones, lastValues);
+        var (r, v, d) = (Float64Matrix(rewards), Float64Matrix(values), Float64Matrix(dones));
+        var (steps, environments) = (r.GetLength(0), r.GetLength(1));
+        var nextValue = Float64Vector(lastValues);   // V_{t+1}
+        var running = new double[environments];     // Â_{t+1}
+        var advantages = new double[steps, environments];
+        for (var t = steps - 1; t >= 0; t--)
         {
-            var notDone = dones[t] ? 0.0 : 1.0;
-            var nextValue = t == rewards.Count - 1 ? lastValue : values[t + 1];
-            var delta = rewards[t] + gamma * nextValue * notDone - values[t];
-            running = delta + gamma * lambda * notDone * running;
-            advantages[t] = running;
-        }
-        return advantages;
-    }
-
-    /// <summary>
-    /// GAE over T steps of N environments (index <c>t * N + i</c>), what <see cref="RolloutBuffer.ComputeAdvantages"/>
-    /// uses by default. <paramref name="dones"/>[t, i] says the episode of environment i ended after step t, so nothing
-    /// flows back across it; truncated episodes should already carry γ V(final observation) in their last reward.
-    /// Returns the advantages and the value targets (advantages + values). Internal: it would answer notebook 19's exercise.
-    /// </summary>
-    internal static (float[] Advantages, float[] ValueTargets) Gae(
-        float[] rewards, float[] values, bool[] dones, float[] lastValues, int steps, int environments, double gamma, double lambda)
-    {
-        var n = steps * environments;
-        if (rewards.Length != n || values.Length != n || dones.Length != n || lastValues.Length != environments)
-        {
-            throw new ArgumentException(
-                $"GAE over {steps} steps x {environments} environments needs rewards, values and dones of length {n} and lastValues of length {environments}; " +
-                $"got {rewards.Length}, {values.Length}, {dones.Length} and {lastValues.Length}.");
-        }
-        var advantages = new float[n];
-        var targets = new float[n];
-        for (var i = 0; i < environments; i++)
-        {
-            var running = 0.0;
-            for (var t = steps - 1; t >= 0; t--)
+            for (var i = 0; i < environments; i++)
             {
-                var k = t * environments + i;
-                var notDone = dones[k] ? 0.0 : 1.0;
-                var nextValue = t == steps - 1 ? lastValues[i] : values[k + environments];
-                var delta = rewards[k] + gamma * nextValue * notDone - values[k];
-                running = delta + gamma * lambda * notDone * running;
-                advantages[k] = (float)running;
-                targets[k] = (float)(running + values[k]);
+                var notDone = 1.0 - d[t, i];
+                var delta = r[t, i] + gamma * nextValue[i] * notDone - v[t, i];
+                running[i] = delta + gamma * lambda * notDone * running[i];
+                advantages[t, i] = running[i];
+                nextValue[i] = v[t, i];
             }
         }
-        return (advantages, targets);
+        return tensor(advantages);
+    }
+
+    /// <summary>
+    /// The library's <see cref="AdvantageEstimator"/>: <see cref="Gae(Tensor, Tensor, Tensor, Tensor, double, double)"/> on one
+    /// environment's rollout (N = 1). Internal: it answers notebook 19's exercise.
+    /// </summary>
+    internal static double[] OneEnvironmentGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
+    {
+        CheckSameLength(rewards.Length, values.Length, "values");
+        CheckSameLength(rewards.Length, dones.Length, "dones");
+        if (rewards.Length == 0)
+        {
+            return Array.Empty<double>();
+        }
+        using var scope = NewDisposeScope();
+        var advantages = Gae(tensor(rewards).unsqueeze(1), tensor(values).unsqueeze(1), tensor(dones).unsqueeze(1), tensor(new[] { lastValue }), gamma, lambda);
+        return advantages.squeeze(1).data<double>().ToArray();
+    }
+
+    /// <summary>
+    /// Runs a per-environment <paramref name="estimator"/> (for example a student's GAE) on each environment's column of a
+    /// [T, N] rollout (the arguments of <see cref="Gae(Tensor, Tensor, Tensor, Tensor, double, double)"/>), giving it float64
+    /// copies it may write into. Returns Â: [T, N] float64.
+    /// </summary>
+    internal static Tensor ByEnvironment(AdvantageEstimator estimator, Tensor rewards, Tensor values, Tensor dones, Tensor lastValues, double gamma, double lambda)
+    {
+        CheckRollout(rewards, values, dones, lastValues);
+        using var scope = NewDisposeScope();
+        var r = rewards.to_type(ScalarType.Float64).t().contiguous();   // [N, T]: row i is environment i's rollout
+        var v = values.to_type(ScalarType.Float64).t().contiguous();
+        var d = dones.to_type(ScalarType.Bool).t().contiguous();
+        var last = lastValues.to_type(ScalarType.Float64).data<double>().ToArray();
+        var columns = new Tensor[last.Length];
+        for (var i = 0; i < columns.Length; i++)
+        {
+            var advantage = estimator(r[i].data<double>().ToArray(), v[i].data<double>().ToArray(), d[i].data<bool>().ToArray(), last[i], gamma, lambda)
+                ?? throw new InvalidOperationException($"the advantage estimator returned null for environment {i}");
+            if (advantage.Length != r.shape[1])
+            {
+                throw new InvalidOperationException($"the advantage estimator returned {advantage.Length} advantages for environment {i}'s rollout of {r.shape[1]} steps");
+            }
+            columns[i] = tensor(advantage);
+        }
+        return stack(columns, 1).MoveToOuterDisposeScope();
     }
 
     /// <summary>(x − mean) / (std + ε): the advantage normalisation most implementations apply per batch.</summary>
@@ -141,72 +148,38 @@ public static class Returns
     public static double Mean(IReadOnlyCollection<EpisodeSummary> episodes) =>
         episodes.Count == 0 ? double.NaN : episodes.Average(e => e.Return);
 
+    /// <summary>A [T, N] tensor as a float64 array indexed [t, i].</summary>
+    private static double[,] Float64Matrix(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var flat = x.to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+        var matrix = new double[x.shape[0], x.shape[1]];
+        Buffer.BlockCopy(flat, 0, matrix, 0, flat.Length * sizeof(double));
+        return matrix;
+    }
+
+    private static double[] Float64Vector(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return x.to_type(ScalarType.Float64).data<double>().ToArray();
+    }
+
+    private static void CheckRollout(Tensor rewards, Tensor values, Tensor dones, Tensor lastValues)
+    {
+        if (rewards.dim() != 2 || rewards.shape[0] == 0 || !values.shape.SequenceEqual(rewards.shape) || !dones.shape.SequenceEqual(rewards.shape)
+            || lastValues.dim() != 1 || lastValues.shape[0] != rewards.shape[1])
+        {
+            throw new ArgumentException(
+                "GAE over T ≥ 1 steps of N environments needs rewards, values and dones of shape [T, N] and lastValues of shape [N]; " +
+                $"got [{string.Join(", ", rewards.shape)}], [{string.Join(", ", values.shape)}], [{string.Join(", ", dones.shape)}] and [{string.Join(", ", lastValues.shape)}].");
+        }
+    }
+
     private static void CheckSameLength(int rewards, int other, string name)
     {
         if (rewards != other)
         {
             throw new ArgumentException($"rewards has {rewards} entries but {name} has {other}: one per time step is needed.");
         }
-    }
-}
-
-/// <summary>
-/// Running mean and variance of vectors (Welford/Chan's parallel update), for observation
-/// normalisation: x̂ = clip((x − μ) / √(σ² + ε), −c, c).
-/// </summary>
-public sealed class RunningMeanStd
-{
-    public RunningMeanStd(int dimension)
-    {
-        Mean = new double[dimension];
-        Variance = Enumerable.Repeat(1.0, dimension).ToArray();
-    }
-
-    public double[] Mean { get; }
-    public double[] Variance { get; }
-    /// <summary>Effective number of samples seen (starts at a tiny positive count, as in Gym).</summary>
-    public double Count { get; private set; } = 1e-4;
-    public int Dimension => Mean.Length;
-
-    /// <summary>Adds <paramref name="rows"/> vectors stored row-major in <paramref name="batch"/>.</summary>
-    public void Update(float[] batch, int rows)
-    {
-        if (batch.Length != rows * Dimension)
-        {
-            throw new ArgumentException($"Expected {rows} rows of {Dimension} numbers ({rows * Dimension}), got {batch.Length}.", nameof(batch));
-        }
-        for (var j = 0; j < Dimension; j++)
-        {
-            double sum = 0, sumSquares = 0;
-            for (var r = 0; r < rows; r++)
-            {
-                sum += batch[r * Dimension + j];
-            }
-            var batchMean = sum / rows;
-            for (var r = 0; r < rows; r++)
-            {
-                var d = batch[r * Dimension + j] - batchMean;
-                sumSquares += d * d;
-            }
-            var batchVariance = sumSquares / rows;
-            var delta = batchMean - Mean[j];
-            var total = Count + rows;
-            Mean[j] += delta * rows / total;
-            var m2 = Variance[j] * Count + batchVariance * rows + delta * delta * Count * rows / total;
-            Variance[j] = m2 / total;
-        }
-        Count += rows;
-    }
-
-    /// <summary>Normalised copy of row-major vectors.</summary>
-    public float[] Normalize(float[] batch, double clip = 10.0, double epsilon = 1e-8)
-    {
-        var result = new float[batch.Length];
-        for (var k = 0; k < batch.Length; k++)
-        {
-            var j = k % Dimension;
-            result[k] = (float)Math.Clamp((batch[k] - Mean[j]) / Math.Sqrt(Variance[j] + epsilon), -clip, clip);
-        }
-        return result;
     }
 }

@@ -16,11 +16,10 @@ public static class RlExercises
     /// or TRPO (<see cref="LossPieces.Advantages"/>): it computes every environment's advantages in the real training loop;
     /// while it is the student edition's stub, the library's GAE does, and the plug says so.
     /// </summary>
-    public static Plugged<Func<double[], double[], bool[], double, double, double, double[]>> PlugGae(
-        Func<double[], double[], bool[], double, double, double, double[]> student) =>
-        Plug.Custom<Func<double[], double[], bool[], double, double, double, double[]>>("GAE", plug =>
+    public static Plugged<AdvantageEstimator> PlugGae(AdvantageEstimator student) =>
+        Plug.Custom<AdvantageEstimator>("GAE", plug =>
             (r, v, dones, last, gamma, lambda) => plug.Call(() => student(r, v, dones, last, gamma, lambda),
-                () => Returns.Gae(r, v, dones, last, gamma, lambda)));
+                () => Returns.OneEnvironmentGae(r, v, dones, last, gamma, lambda)));
 
     /// <summary>
     /// The student's conjugate-gradient iteration (the signature <see cref="CheckConjugateGradientStep"/> checks) plugged into
@@ -90,7 +89,7 @@ public static class RlExercises
     /// <see cref="Returns.Gae(IReadOnlyList{double}, IReadOnlyList{double}, double, double, double)"/> may be called per
     /// episode piece; the check is about the cuts at episode ends, the bootstrap 0 after an end and lastValue at the cut.
     /// </summary>
-    public static ExerciseResult CheckGae(Func<double[], double[], bool[], double, double, double, double[]> student)
+    public static ExerciseResult CheckGae(AdvantageEstimator student)
     {
         var random = new Random(19);
         double[] Draw(int n, double scale, double shift) => Enumerable.Range(0, n).Select(_ => Math.Round(random.NextDouble() * scale + shift, 3)).ToArray();
@@ -109,7 +108,7 @@ public static class RlExercises
             ($"{c.Label} (T = {c.R.Length}, episodes end after {EndSteps(c.Dones)}, lastValue = {Number(c.Last)}, γ = {Number(c.Gamma)}, λ = {Number(c.Lambda)}): " +
              $"rewards {Numbers(c.R)}, values {Numbers(c.V)}",
              (Func<double[]>)(() => student((double[])c.R.Clone(), (double[])c.V.Clone(), (bool[])c.Dones.Clone(), c.Last, c.Gamma, c.Lambda)),
-             Returns.Gae(c.R, c.V, c.Dones, c.Last, c.Gamma, c.Lambda), c.Dones)).ToList());
+             Returns.OneEnvironmentGae(c.R, c.V, c.Dones, c.Last, c.Gamma, c.Lambda), c.Dones)).ToList());
     }
 
     /// <summary>A flag per step of <paramref name="steps"/>, true after the listed steps.</summary>

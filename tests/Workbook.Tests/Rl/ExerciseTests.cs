@@ -53,20 +53,7 @@ public sealed class ExerciseTests
     }
 
     /// <summary>Notebook 19's answer: the library's segment GAE per episode piece, bootstrap 0 after an end and lastValue at the cut.</summary>
-    private static double[] RolloutGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
-    {
-        var result = new double[rewards.Length];
-        var start = 0;
-        for (var t = 0; t < rewards.Length; t++)
-        {
-            if (dones[t] || t == rewards.Length - 1)
-            {
-                Returns.Gae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(result, start);
-                start = t + 1;
-            }
-        }
-        return result;
-    }
+    private static readonly AdvantageEstimator RolloutGae = GaeReference.PerEpisode(Returns.Gae);
 
     [Fact]
     public void GaeCheckPassesAPerEpisodeAnswerAndFailsAnswersThatIgnoreTheEnds()

@@ -25,7 +25,7 @@ public sealed class LearningTests
         var config = new PpoConfig(Seed: seed);
         var result = Ppo.Train(VectorEnvironments.CartPole(config.Environments, seed), config);
         Assert.True(result.EnvironmentSteps <= 60_000);
-        var returns = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_000 + seed), result.Policy, episodes: 100, greedy: true);
+        var returns = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, seed: 50_000 + seed), result.Policy, episodes: 100, greedy: true);
         Assert.True(returns.Average() >= 475, $"seed {seed}: mean greedy return {returns.Average():F1} over 100 episodes");
         var history = result.History;
         Assert.All(RlLogs.StandardColumns, name => Assert.Contains(name, history.Columns.Select(c => c.Name)));
@@ -61,9 +61,9 @@ public sealed class LearningTests
         var config = PendulumConfig;
         var environment = VectorEnvironments.Pendulum(config.Environments, 0);
         var untrained = Policies.For(environment);
-        var before = Evaluation.Returns(n => VectorEnvironments.Pendulum(n, 70_000), untrained, episodes: 20).Average();
+        var before = Evaluation.EpisodeReturns(n => VectorEnvironments.Pendulum(n, 70_000), untrained, episodes: 20).Average();
         var result = Ppo.Train(environment, config);
-        var after = Evaluation.Returns(n => VectorEnvironments.Pendulum(n, 70_000), result.Policy, episodes: 20).Average();
+        var after = Evaluation.EpisodeReturns(n => VectorEnvironments.Pendulum(n, 70_000), result.Policy, episodes: 20).Average();
         Assert.True(after > before + 300, $"mean greedy return before {before:F0}, after {after:F0}");
     }
 

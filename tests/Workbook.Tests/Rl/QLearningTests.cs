@@ -115,9 +115,9 @@ public sealed class QLearningTests
     {
         var config = new DqnConfig(Seed: 1);   // the default 30,000 steps
         var untrained = new GreedyQPolicy(new QNetwork(4, 2));
-        var before = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_000), untrained, episodes: 20).Average();
+        var before = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, seed: 50_000), untrained, episodes: 20).Average();
         var run = Dqn.Train(new CartPole(seed: 1), config);
-        var after = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_000), run.Policy, episodes: 20).Average();
+        var after = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, seed: 50_000), run.Policy, episodes: 20).Average();
         Assert.True(after > before + 100, $"greedy mean return before {before:F1}, after {after:F1}");
         Assert.Equal(config.TotalSteps, run.EnvironmentSteps);
         Assert.Equal((config.TotalSteps - config.LearningStarts) / config.TrainFrequency * config.GradientSteps, run.GradientSteps);

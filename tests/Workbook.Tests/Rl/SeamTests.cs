@@ -69,20 +69,7 @@ public sealed class SeamTests
     }
 
     /// <summary>The other answer notebook 19 allows: the library's segment GAE on each episode piece (bootstrap 0 after an end, lastValue at the cut).</summary>
-    private static double[] PerEpisodeGae(double[] rewards, double[] values, bool[] dones, double lastValue, double gamma, double lambda)
-    {
-        var advantages = new double[rewards.Length];
-        var start = 0;
-        for (var t = 0; t < rewards.Length; t++)
-        {
-            if (dones[t] || t == rewards.Length - 1)
-            {
-                Returns.Gae(rewards[start..(t + 1)], values[start..(t + 1)], dones[t] ? 0.0 : lastValue, gamma, lambda).CopyTo(advantages, start);
-                start = t + 1;
-            }
-        }
-        return advantages;
-    }
+    private static readonly AdvantageEstimator PerEpisodeGae = GaeReference.PerEpisode(Returns.Gae);
 
     [Fact]
     public void PpoTrainsAPluggedInNetworkWithAStudentsClippedSurrogate()
@@ -106,7 +93,7 @@ public sealed class SeamTests
         Assert.Same(policy, result.Policy);
         Assert.True(policy.Calls > surrogateCalls, $"the plugged-in policy ran {policy.Calls} forward passes");
         var (_, smoothed) = result.Log.SmoothedReturns(10);
-        var greedy = Evaluation.Returns(n => VectorEnvironments.CartPole(n, seed: 50_003), result.Policy, episodes: 20, greedy: true).Average();
+        var greedy = Evaluation.EpisodeReturns(n => VectorEnvironments.CartPole(n, seed: 50_003), result.Policy, episodes: 20, greedy: true).Average();
         Assert.True(smoothed.Last() > 3 * smoothed.First() && greedy > 150,
             $"smoothed training return {smoothed.First():F1} -> {smoothed.Last():F1}, greedy evaluation {greedy:F1}");
     }

@@ -79,13 +79,14 @@ public static class A2c
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
-            var advantages = config.NormalizeAdvantages ? Returns.NormalizeBatch(buffer.Advantages!) : buffer.Advantages!;
+            var (observations, actions, oldLogProbs, rawAdvantages, targets) = buffer.Samples();   // T·N samples
+            var advantages = config.NormalizeAdvantages ? Returns.NormalizeBatch(rawAdvantages) : rawAdvantages;
 
             // 2. One step on actor loss + critic loss − entropy bonus.
-            var distribution = policy.call(buffer.Observations);
-            var actorLoss = policyLoss(new PolicyBatch(distribution, buffer.Actions, distribution.LogProb(buffer.Actions), buffer.LogProbs, advantages)); // compute_loss_pi
+            var distribution = policy.call(observations);
+            var actorLoss = policyLoss(new PolicyBatch(distribution, actions, distribution.LogProb(actions), oldLogProbs, advantages)); // compute_loss_pi
             var entropy = distribution.Entropy().mean();
-            var criticLoss = valueLoss(value.call(buffer.Observations), buffer.ValueTargets!);                                                       // compute_loss_v
+            var criticLoss = valueLoss(value.call(observations), targets);                                                     // compute_loss_v
             var loss = actorLoss + config.ValueCoefficient * criticLoss - config.EntropyCoefficient * entropy;
             optimizer.zero_grad();
             loss.backward();
@@ -95,7 +96,7 @@ public static class A2c
             double kl;
             using (no_grad())
             {
-                kl = policy.call(buffer.Observations).KlFrom(distribution.Detach()).mean().item<float>();
+                kl = policy.call(observations).KlFrom(distribution.Detach()).mean().item<float>();
             }
             var episodes = collector.TakeCompletedEpisodes();
             log.Add(("step", collector.TotalSteps), ("episode_return", Returns.Mean(episodes)), ("episodes", episodes.Count),

@@ -28,11 +28,11 @@ public sealed record PolicyBatch(ActionDistribution Distribution, Tensor Actions
 /// <param name="Policy">compute_loss_pi: a <see cref="PolicyBatch"/> → the scalar loss that the policy's gradient step minimises.</param>
 /// <param name="Value">compute_loss_v: (V_φ(s) [B], value targets [B]) → the scalar critic loss.</param>
 /// <param name="Advantages">
-/// GAE over one environment's whole rollout, the signature <see cref="RlExercises.CheckGae"/> checks:
-/// (rewards r_0..r_{T-1}, values V(s_0)..V(s_{T-1}), dones d_0..d_{T-1} (the episode ended after step t), V(s_T) of the state
-/// after the last step, γ, λ) → Â_0..Â_{T-1}. It is called once per environment and rollout, and the value targets become Â + V.
+/// GAE over one environment's whole rollout (an <see cref="AdvantageEstimator"/>, what <see cref="RlExercises.CheckGae"/> checks),
+/// in place of the built-in GAE over all environments at once. It is called once per environment and rollout, and the value
+/// targets become Â + V.
 /// </param>
 public sealed record LossPieces(
     Func<PolicyBatch, Tensor>? Policy = null,
     Func<Tensor, Tensor, Tensor>? Value = null,
-    Func<double[], double[], bool[], double, double, double, double[]>? Advantages = null);
+    AdvantageEstimator? Advantages = null);

@@ -119,10 +119,11 @@ public static class Ppo
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var oldScope = NewDisposeScope();
+            var samples = buffer.Samples();                                    // T·N samples
             ActionDistribution oldDistribution;
             using (no_grad())
             {
-                oldDistribution = policy.call(buffer.Observations).Detach();   // π_old(·|s) for every state
+                oldDistribution = policy.call(samples.Observations).Detach();  // π_old(·|s) for every state
             }
 
             // 3. Several epochs of minibatch gradient steps on the surrogate.
@@ -135,11 +136,11 @@ public static class Ppo
                 {
                     using var scope = NewDisposeScope();
                     var indices = tensor(order[start..Math.Min(start + config.MinibatchSize, batchSize)]);
-                    var observations = buffer.Observations.index_select(0, indices);    // [M, obs]
-                    var actions = buffer.Actions.index_select(0, indices);              // [M] or [M, D]
-                    var oldLogProbs = buffer.LogProbs.index_select(0, indices);         // [M]
-                    var advantages = buffer.Advantages!.index_select(0, indices);       // [M]
-                    var targets = buffer.ValueTargets!.index_select(0, indices);        // [M]
+                    var observations = samples.Observations.index_select(0, indices);   // [M, obs]
+                    var actions = samples.Actions.index_select(0, indices);             // [M] or [M, D]
+                    var oldLogProbs = samples.LogProbs.index_select(0, indices);        // [M]
+                    var advantages = samples.Advantages.index_select(0, indices);       // [M]
+                    var targets = samples.ValueTargets.index_select(0, indices);        // [M]
                     if (config.NormalizeAdvantages)
                     {
                         advantages = Returns.NormalizeBatch(advantages);
@@ -170,7 +171,7 @@ public static class Ppo
             double updateKl;
             using (no_grad())
             {
-                updateKl = policy.call(buffer.Observations).KlFrom(oldDistribution).mean().item<float>();
+                updateKl = policy.call(samples.Observations).KlFrom(oldDistribution).mean().item<float>();
             }
             if (config.Objective == PpoObjective.AdaptiveKl)
             {

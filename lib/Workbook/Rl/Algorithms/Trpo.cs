@@ -89,9 +89,10 @@ public static class Trpo
             using var buffer = collector.Collect(policy, value, config.StepsPerRollout, config.Gamma, config.RewardScale);
             buffer.ComputeAdvantages(config.Gamma, config.Lambda, pieces?.Advantages);
             using var scope = NewDisposeScope();
-            var advantages = Returns.NormalizeBatch(buffer.Advantages!);
-            var step = Step(policy, buffer.Observations, buffer.Actions, buffer.LogProbs, advantages, config, pieces?.Policy, conjugateGradientStep);
-            var valueLoss = ValueFitting.Fit(value, valueOptimizer, buffer.Observations, buffer.ValueTargets!, config.ValueEpochs, config.ValueMinibatchSize, random, pieces?.Value).Mean;
+            var (observations, actions, oldLogProbs, rawAdvantages, targets) = buffer.Samples();   // T·N samples
+            var advantages = Returns.NormalizeBatch(rawAdvantages);
+            var step = Step(policy, observations, actions, oldLogProbs, advantages, config, pieces?.Policy, conjugateGradientStep);
+            var valueLoss = ValueFitting.Fit(value, valueOptimizer, observations, targets, config.ValueEpochs, config.ValueMinibatchSize, random, pieces?.Value).Mean;
 
             var episodes = collector.TakeCompletedEpisodes();
             log.Add(("step", collector.TotalSteps), ("episode_return", Returns.Mean(episodes)), ("episodes", episodes.Count),
