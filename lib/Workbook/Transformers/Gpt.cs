@@ -301,7 +301,8 @@ public sealed class Gpt : LanguageModel
     }
 
     /// <summary>
-    /// The sampling distribution of the next token (Notes §6.8): logits [N, V] divided by the temperature, everything
+    /// The sampling distribution of the next token (the notes predict the next word, §6.3.1, and decode greedily or by
+    /// beam search, §6.4.2; temperature and top-k follow nanoGPT's sampler): logits [N, V] divided by the temperature, everything
     /// below the k-th largest logit of its row set to −∞ (ties with the k-th stay), softmax; temperature ≤ 0 is the
     /// limit, all mass on the row's first largest logit. Internal on purpose: notebook 14's exercise is to write it
     /// (<see cref="TransformerExercises.CheckNextTokenDistribution"/>).

@@ -72,7 +72,7 @@ public static class TransformerExercises
     }
 
     /// <summary>
-    /// The next-token sampling distribution (Notes §6.8): student(logits [N, V], temperature, topK) → probabilities
+    /// The next-token sampling distribution (next-word prediction, Notes §6.3.1; temperature and top-k as in nanoGPT's sampler): student(logits [N, V], temperature, topK) → probabilities
     /// [N, V]: softmax(logits / T) over the k largest logits of each row (ties with the k-th kept; null or k ≥ V keeps
     /// all), zero elsewhere; T = 0 puts all mass on the row's first largest logit. Compared with the library's on
     /// every case; a failure names the case's temperature and k.
