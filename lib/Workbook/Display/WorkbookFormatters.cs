@@ -63,6 +63,21 @@ public static class WorkbookFormatters
         Formatter.Register<ExerciseResult>((result, writer) => writer.Write(ExerciseHtml(result)), HtmlFormatter.MimeType);
         Formatter.Register<ExerciseResult>((result, writer) => writer.Write(result.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(ExerciseResult), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+
+        // A plugged-in function's run against the reference's: green when as good, red when worse or when the
+        // function failed its own check, grey while the reference trained in its place.
+        Formatter.Register<PluggedOutcome>((outcome, writer) => writer.Write(OutcomeHtml(outcome)), HtmlFormatter.MimeType);
+        Formatter.Register<PluggedOutcome>((outcome, writer) => writer.Write(outcome.ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(PluggedOutcome), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
+    }
+
+    private static string OutcomeHtml(PluggedOutcome outcome)
+    {
+        var (border, background, mark) = !outcome.RanYours
+            ? ("#757575", "#f5f5f5", "\u25CB")
+            : outcome.AsGoodAsReference && !outcome.FailedItsCheck ? ("#2e7d32", "#e8f5e9", "\u2714") : ("#c62828", "#ffebee", "\u2718");
+        return $"<div class=\"workbook-plugged\" style=\"border:2px solid {border};background:{background};color:#222;padding:8px 12px;border-radius:6px;margin:4px 0\">" +
+               $"<strong>{mark} {Html(outcome.Exercise)}</strong> <span style=\"font-family:monospace;white-space:pre-wrap\">{Html(outcome.ToString())}</span></div>";
     }
 
     private static string ExerciseHtml(ExerciseResult result)

@@ -52,12 +52,91 @@ public sealed class Plugged<TDelegate> where TDelegate : Delegate
         return reference();
     }
 
+    /// <summary>The student's function's own check, when the notebook ran one (<see cref="CheckedBy"/>).</summary>
+    public ExerciseResult? Check { get; private set; }
+
+    /// <summary>
+    /// Records the result of the student's function's own check, so <see cref="Outcome"/> can warn when a function
+    /// that failed its check trained anyway. Returns this, for chaining.
+    /// </summary>
+    public Plugged<TDelegate> CheckedBy(ExerciseResult check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
+        Check = check;
+        return this;
+    }
+
+    /// <summary>
+    /// What the plugged-in run achieved against the reference's run of the same algorithm (a return, a loss, a
+    /// curve's last value): the cell's answer to "did my function work?", not only "did it run?".
+    /// </summary>
+    /// <param name="measure">what was measured, in the student's words: "greedy mean return over 100 episodes".</param>
+    /// <param name="yours">the measure from the run with the plugged-in function.</param>
+    /// <param name="reference">the same measure from the reference's run (same seeds and budget).</param>
+    /// <param name="higherIsBetter">true for returns and accuracies, false for losses and errors.</param>
+    /// <param name="sameWithin">the difference below which the two runs count as the same (absolute).</param>
+    public PluggedOutcome Outcome(string measure, double yours, double reference, bool higherIsBetter = true, double sameWithin = 0)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(measure);
+        if (sameWithin < 0 || double.IsNaN(sameWithin))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sameWithin), sameWithin, "must be zero or positive");
+        }
+        return new PluggedOutcome(Exercise, measure, yours, reference, higherIsBetter, sameWithin, RanYours, StudentCalls, ReferenceCalls, Check);
+    }
+
     /// <inheritdoc />
     public override string ToString() => RanYours
         ? $"{Exercise}: your function ran inside the library's loop ({StudentCalls} calls)"
         : ReferenceCalls > 0
             ? $"{Exercise}: not attempted yet, so the library's loop used the reference answer ({ReferenceCalls} calls); write yours and run this cell again"
             : $"{Exercise}: not called yet";
+}
+
+/// <summary>
+/// The outcome of a training run with a student's function plugged in, against the reference's run: the measure,
+/// both values, which is better, and a warning when the function failed its own check (a run that "worked" with a
+/// wrong function is luck, not evidence).
+/// </summary>
+public sealed record PluggedOutcome(string Exercise, string Measure, double Yours, double Reference, bool HigherIsBetter,
+    double SameWithin, bool RanYours, int StudentCalls, int ReferenceCalls, ExerciseResult? Check)
+{
+    /// <summary>The run with the student's function is as good as the reference's (within <see cref="SameWithin"/>) or better.</summary>
+    public bool AsGoodAsReference =>
+        RanYours && !double.IsNaN(Yours) && (Math.Abs(Yours - Reference) <= SameWithin || (HigherIsBetter ? Yours > Reference : Yours < Reference));
+
+    /// <summary>The function's own check ran and failed.</summary>
+    public bool FailedItsCheck => Check is { Attempted: true, Passed: false };
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        if (!RanYours)
+        {
+            return StudentCalls == 0 && ReferenceCalls == 0
+                ? $"{Exercise}: not called yet"
+                : $"{Exercise}: not attempted yet, so the library's loop used the reference answer ({ReferenceCalls} calls) and " +
+                  $"{Measure} = {Format(Yours)} is the reference's own; write yours and run this cell again";
+        }
+        var difference = Yours - Reference;
+        var verdict = double.IsNaN(Yours)
+            ? "your run produced NaN"
+            : Math.Abs(difference) <= SameWithin
+                ? "the same as the reference's"
+                : (HigherIsBetter ? difference > 0 : difference < 0)
+                    ? $"better than the reference's by {Format(Math.Abs(difference))}"
+                    : $"worse than the reference's by {Format(Math.Abs(difference))}";
+        var text = $"{Exercise}: your function ran inside the library's loop ({StudentCalls} calls). {Measure}: yours {Format(Yours)}, " +
+                   $"the reference's {Format(Reference)}: {verdict}.";
+        if (FailedItsCheck)
+        {
+            text += $" Warning: your function failed its own check ({Check!.Message}), so this run is not evidence that it is right.";
+        }
+        return text;
+    }
+
+    private static string Format(double value) =>
+        double.IsNaN(value) ? "NaN" : value.ToString(Math.Abs(value) >= 1e5 || (value != 0 && Math.Abs(value) < 1e-3) ? "0.##e+0" : "G4", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Plugs a student's function into an algorithm (see <see cref="Plugged{TDelegate}"/>).</summary>

@@ -118,4 +118,31 @@ public sealed class ExerciseTests
         var shortAnswer = Exercise.CheckNumbers("double", x => new[] { 2 * x[0] }, cases);
         Assert.Equal("case 1 of 2: for input [1, 2] expected 2 numbers but your function returned 1", shortAnswer.Message);
     }
+
+    [Fact]
+    public void APluggedOutcomeSaysWhetherTheStudentsRunMatchedTheReferences()
+    {
+        var wrong = Plug.In<double, double, double, double>("sum", (a, b, c) => a + b, (a, b, c) => a + b + c);
+        for (var i = 0; i < 3; i++)
+        {
+            wrong.Function(1, 2, 3);
+        }
+        var worse = wrong.Outcome("greedy mean return", 9.3, 500, higherIsBetter: true, sameWithin: 5);
+        Assert.False(worse.AsGoodAsReference);
+        Assert.Equal("sum: your function ran inside the library's loop (3 calls). greedy mean return: yours 9.3, the reference's 500: worse than the reference's by 490.7.", worse.ToString());
+
+        var check = Exercise.CheckNumbers("sum", x => new[] { x[0] + x[1] }, new[] { (new[] { 1.0, 2.0, 3.0 }, new[] { 6.0 }) });
+        var warned = wrong.CheckedBy(check).Outcome("loss", 0.5, 0.5, higherIsBetter: false);
+        Assert.True(warned.AsGoodAsReference);
+        Assert.True(warned.FailedItsCheck);
+        Assert.Contains("Warning: your function failed its own check (case 1 of 1", warned.ToString());
+
+        var stub = Plug.In<double, double, double, double>("sum", (a, b, c) => throw new NotImplementedException(), (a, b, c) => a + b + c);
+        stub.Function(1, 2, 3);
+        var notAttempted = stub.Outcome("loss", 0.25, 0.25, higherIsBetter: false);
+        Assert.False(notAttempted.RanYours);
+        Assert.False(notAttempted.AsGoodAsReference);
+        Assert.StartsWith("sum: not attempted yet, so the library's loop used the reference answer (1 calls) and loss = 0.25 is the reference's own", notAttempted.ToString());
+        Assert.Throws<ArgumentOutOfRangeException>(() => stub.Outcome("loss", 1, 1, sameWithin: -1));
+    }
 }
