@@ -154,6 +154,23 @@ public sealed class ExecutedCheckTests
         Assert.Contains("must give the reason in words", Assert.Single(NotebookChecks.Check(noReason)));
     }
 
+    [Fact]
+    public void Check_flags_a_module_called_through_forward_but_not_a_forward_override()
+    {
+        var folder = Notebooks.TempFolder("forward");
+        var direct = Notebooks.Write(Path.Combine(folder, "direct.ipynb"),
+            new[] { new Cell("var y = 1;"), new Cell("var x = 2;\nusing (no_grad()) model.forward(x);") });
+        var problem = Assert.Single(NotebookChecks.Check(direct));
+        Assert.Contains("cell 2, line 2: calls a module's forward directly", problem);
+
+        var called = Notebooks.Write(Path.Combine(folder, "called.ipynb"), new[]
+        {
+            new Cell("sealed class Twice : nn.Module<Tensor, Tensor>\n{\n    public Twice() : base(\"twice\") { }\n    public override Tensor forward(Tensor x) => x * 2;\n}"),
+            new Cell("using (no_grad()) model.call(x); // not model.forward(x)"),
+        });
+        Assert.Empty(NotebookChecks.Check(called));
+    }
+
     [Theory]
     [InlineData("#!time\nvar s = 1;", true, "\nvar s = 1;")]
     [InlineData("#!c#\n#!time\ns", true, "\n\ns")]

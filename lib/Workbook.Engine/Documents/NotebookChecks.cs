@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Workbook.Engine.Claims;
 using Workbook.Engine.Execution;
 
@@ -53,6 +54,11 @@ public static class NotebookChecks
             {
                 problems.Add($"{document.Path}, cell {cell.Number}, line {error.Line}: {error.Message}");
             }
+            foreach (var line in ForwardCalls(cell.Source))
+            {
+                problems.Add($"{document.Path}, cell {cell.Number}, line {line}: calls a module's forward directly; " +
+                             "call it as module.call(...), which runs the module's hooks, as the library does");
+            }
             if (cell.Tags.Contains(NotebookParameters.Tag))
             {
                 parameterCells++;
@@ -68,4 +74,28 @@ public static class NotebookChecks
         }
         return problems;
     }
+
+    /// <summary>
+    /// The 1-based lines of <paramref name="source"/> that call <c>.forward(</c> on something (a module), outside
+    /// <c>//</c> comments; a class that overrides <c>forward</c> declares it without a dot and is not flagged.
+    /// </summary>
+    public static IEnumerable<int> ForwardCalls(string source)
+    {
+        var lines = source.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var code = lines[i];
+            var comment = code.IndexOf("//", StringComparison.Ordinal);
+            if (comment >= 0)
+            {
+                code = code[..comment];
+            }
+            if (ForwardCall.IsMatch(code))
+            {
+                yield return i + 1;
+            }
+        }
+    }
+
+    private static readonly Regex ForwardCall = new(@"\.\s*forward\s*\(", RegexOptions.CultureInvariant);
 }

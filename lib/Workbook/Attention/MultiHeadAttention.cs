@@ -29,6 +29,12 @@ public sealed record MultiHeadAttentionResult(Tensor Output, Tensor Weights) : I
 /// <see cref="IScoreFunction"/> can replace the scaled dot product, e.g. the relative-position scores
 /// (<see cref="WithRelativePositions"/>, Notes A Q11). Masks: true = may attend; [Tq, Tk], [B or 1, Tq or 1, Tk]
 /// (the head dimension is inserted) or [B or 1, H or 1, Tq or 1, Tk].
+/// <para>
+/// Two paths, one function (nanoGPT's <c>if self.flash: ... else:</c>): <see cref="Attend"/> writes the equations out
+/// and returns the weights; the module call, <see cref="SelfAttend"/> and <see cref="CrossAttend"/> hand the same
+/// projections to libtorch's fused <c>scaled_dot_product_attention</c> when the score is the plain scaled dot product,
+/// <see cref="RecordWeights"/> is off and the mask is one the kernel takes, and otherwise run <see cref="Attend"/>.
+/// </para>
 /// </summary>
 public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tensor?, Tensor>
 {
@@ -38,6 +44,8 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
     private readonly Linear wo;
     private readonly Dropout? attentionDropout;
     private readonly IScoreFunction? score;
+    private readonly Dropout? residualDropout;
+    private readonly double dropout;
     private Tensor? lastWeights;
 
     /// <param name="modelDim">E, the width of queries and of the output.</param>
@@ -47,8 +55,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <param name="dropout">dropout on the attention weights while training.</param>
     /// <param name="keyDim">width of the key source (cross-attention from a different width); default E.</param>
     /// <param name="valueDim">width of the value source; default E.</param>
+    /// <param name="residualDropout">dropout on the output W^O concat(heads) while training (nanoGPT's resid_dropout, before the residual sum).</param>
     public MultiHeadAttention(long modelDim, long heads, IScoreFunction? score = null, bool bias = true,
-        double dropout = 0.0, long? keyDim = null, long? valueDim = null) : base(nameof(MultiHeadAttention))
+        double dropout = 0.0, long? keyDim = null, long? valueDim = null, double residualDropout = 0.0) : base(nameof(MultiHeadAttention))
     {
         if (modelDim <= 0 || heads <= 0)
         {
@@ -59,9 +68,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
             throw new ArgumentException(
                 $"heads ({heads}) must divide the model width ({modelDim}): each head gets modelDim / heads features, and {modelDim} / {heads} is not whole.");
         }
-        if (dropout is < 0 or >= 1)
+        if (dropout is < 0 or >= 1 || residualDropout is < 0 or >= 1)
         {
-            throw new ArgumentException($"dropout must lie in [0, 1), got {dropout}.");
+            throw new ArgumentException($"dropout must lie in [0, 1), got {dropout} on the weights and {residualDropout} on the output.");
         }
         ModelDim = modelDim;
         Heads = heads;
@@ -73,7 +82,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         wv = nn.Linear(ValueDim, modelDim, hasBias: bias);
         wo = nn.Linear(modelDim, modelDim, hasBias: bias);
         attentionDropout = dropout > 0 ? nn.Dropout(dropout) : null;
+        this.dropout = dropout;
         this.score = score;
+        this.residualDropout = residualDropout > 0 ? nn.Dropout(residualDropout) : null;
         RegisterComponents(); // also registers a learnable score function (field "score") as a sub-module
     }
 
@@ -84,8 +95,9 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
     /// <param name="kind">vectors r_{j-i} inside the score, shared by all heads, or a per-head scalar bias b_{j-i}.</param>
     /// <param name="bias">whether the projections have biases.</param>
     /// <param name="dropout">dropout on the attention weights while training.</param>
+    /// <param name="residualDropout">dropout on the output while training.</param>
     public static MultiHeadAttention WithRelativePositions(long modelDim, long heads, long maxDistance,
-        RelativePositionKind kind = RelativePositionKind.Vectors, bool bias = true, double dropout = 0.0)
+        RelativePositionKind kind = RelativePositionKind.Vectors, bool bias = true, double dropout = 0.0, double residualDropout = 0.0)
     {
         if (heads <= 0 || modelDim % heads != 0)
         {
@@ -95,7 +107,7 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         IScoreFunction relative = kind == RelativePositionKind.Vectors
             ? new RelativePositionScore(modelDim / heads, maxDistance)
             : new RelativeBiasScore(maxDistance, heads);
-        return new MultiHeadAttention(modelDim, heads, relative, bias, dropout);
+        return new MultiHeadAttention(modelDim, heads, relative, bias, dropout, residualDropout: residualDropout);
     }
 
     public long ModelDim { get; }
@@ -113,34 +125,52 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
     public Linear WV => wv;
     public Linear WO => wo;
 
-    /// <summary>When true, every forward pass keeps a detached copy of the per-head weights in <see cref="LastWeights"/>.</summary>
-    public bool KeepWeights { get; set; }
+    /// <summary>
+    /// When true, every forward pass runs the written-out path and keeps a detached copy of the per-head weights in
+    /// <see cref="LastWeights"/> (for attention maps); when false the fused kernel may run instead.
+    /// </summary>
+    public bool RecordWeights { get; set; }
 
-    /// <summary>Per-head weights [B, H, Tq, Tk] of the last forward pass, if <see cref="KeepWeights"/> was set.</summary>
+    /// <summary>Per-head weights [B, H, Tq, Tk] of the last forward pass made with <see cref="RecordWeights"/> on.</summary>
     public Tensor? LastWeights => lastWeights;
 
     /// <summary>Output [B, Tq, E] for query [B, Tq, E], key [B, Tk, E_k], value [B, Tk, E_v] and an optional mask.</summary>
-    public override Tensor forward(Tensor query, Tensor key, Tensor value, Tensor? keep)
-    {
-        using var result = Attend(query, key, value, keep);
-        return result.Output.alias();
-    }
+    public override Tensor forward(Tensor query, Tensor key, Tensor value, Tensor? keep) => Output(query, key, value, keep, causal: false);
 
     /// <summary>Self-attention: queries, keys and values all from x [B, T, E]; <paramref name="causal"/> adds the causal mask.</summary>
-    public Tensor SelfAttend(Tensor x, Tensor? keep = null, bool causal = false)
-    {
-        using var result = Attend(x, x, x, keep, causal);
-        return result.Output.alias();
-    }
+    public Tensor SelfAttend(Tensor x, Tensor? keep = null, bool causal = false) => Output(x, x, x, keep, causal);
 
     /// <summary>Cross-attention: queries from the decoder x [B, Tq, E], keys and values from the encoder's memory [B, Tk, E_k].</summary>
-    public Tensor CrossAttend(Tensor x, Tensor memory, Tensor? keep = null)
+    public Tensor CrossAttend(Tensor x, Tensor memory, Tensor? keep = null) => Output(x, memory, memory, keep, causal: false);
+
+    /// <summary>
+    /// Whether a call runs the fused kernel: plain scaled dot product, no weights recorded, and a mask the kernel takes
+    /// (its causal mask is the square lower triangle and cannot be combined with another mask).
+    /// </summary>
+    private bool Fused(Tensor query, Tensor key, Tensor? keep, bool causal) =>
+        score is null && !RecordWeights && !(causal && (keep is not null || query.shape[1] != key.shape[1]));
+
+    // The output alone, by the fused kernel when it computes the same function, else written out.
+    private Tensor Output(Tensor query, Tensor key, Tensor value, Tensor? keep, bool causal)
     {
-        using var result = Attend(x, memory, memory, keep);
-        return result.Output.alias();
+        if (!Fused(query, key, keep, causal))
+        {
+            using var result = Attend(query, key, value, keep, causal);
+            return result.Output.alias();
+        }
+        CheckInputs(query, key, value);
+        long batch = query.shape[0], tq = query.shape[1], tk = key.shape[1];
+        using var scope = NewDisposeScope();
+        var mask = HeadMask(keep, batch, tq, tk, causal: false, query.device);                 // [.., .., Tq, Tk] or null
+        var q = SplitHeads(wq.call(query));                                                    // [B, H, Tq, d]
+        var k = SplitHeads(wk.call(key));                                                      // [B, H, Tk, d]
+        var v = SplitHeads(wv.call(value));                                                    // [B, H, Tk, d]
+        var heads = nn.functional.scaled_dot_product_attention(q, k, v, mask, training ? dropout : 0.0, causal); // [B, H, Tq, d]
+        var output = wo.call(heads.transpose(1, 2).reshape(batch, tq, ModelDim));             // W^O concat(heads): [B, Tq, E]
+        return (residualDropout is null ? output : residualDropout.call(output)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The output and every head's weights [B, H, Tq, Tk].</summary>
+    /// <summary>The output and every head's weights [B, H, Tq, Tk], always by the written-out path.</summary>
     public MultiHeadAttentionResult Attend(Tensor query, Tensor key, Tensor value, Tensor? keep = null, bool causal = false)
     {
         CheckInputs(query, key, value);
@@ -160,9 +190,10 @@ public sealed class MultiHeadAttention : nn.Module<Tensor, Tensor, Tensor, Tenso
         var used = attentionDropout is null ? weights : attentionDropout.call(weights); // [B, H, Tq, Tk]
         var heads = used.matmul(v);                                   // [B, H, Tq, d]
         var concatenated = heads.transpose(1, 2).reshape(batch, tq, ModelDim); // [B, Tq, H·d = E]
-        var output = wo.call(concatenated);                        // [B, Tq, E]
+        var projected = wo.call(concatenated);                        // [B, Tq, E]
+        var output = residualDropout is null ? projected : residualDropout.call(projected); // [B, Tq, E]
 
-        if (KeepWeights)
+        if (RecordWeights)
         {
             lastWeights?.Dispose();
             lastWeights = weights.detach().clone().DetachFromDisposeScope();

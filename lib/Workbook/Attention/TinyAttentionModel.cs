@@ -74,7 +74,7 @@ public sealed class TinyAttentionModel : nn.Module<Tensor, Tensor>
 
     public TinyAttentionConfig Config { get; }
 
-    /// <summary>The attention layer (set <see cref="MultiHeadAttention.KeepWeights"/> to draw its heads).</summary>
+    /// <summary>The attention layer (set <see cref="MultiHeadAttention.RecordWeights"/> to draw its heads).</summary>
     public MultiHeadAttention Attention => attention;
 
     /// <summary>Token ids [B, T] → logits [B, T, Targets, Vocabulary].</summary>

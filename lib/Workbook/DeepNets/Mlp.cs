@@ -49,7 +49,7 @@ public sealed record MlpConfig(int InputSize, IReadOnlyList<int> HiddenSizes, in
 
 /// <summary>
 /// A multi-layer perceptron (Notes §4.1): z⁽ⁱ⁾ = W⁽ⁱ⁾ a⁽ⁱ⁻¹⁾ + b⁽ⁱ⁾, a⁽ⁱ⁾ = σ(z⁽ⁱ⁾) for the hidden layers, and the last
-/// layer's z as output (logits), with a⁽⁰⁾ = x. Optionally every hidden z goes through <see cref="BatchNorm"/> before σ
+/// layer's z as output (logits), with a⁽⁰⁾ = x. Optionally every hidden z goes through <see cref="BatchNormScratch"/> before σ
 /// and every hidden a through <see cref="InvertedDropout"/>. <see cref="Trace"/> keeps every z and a, which is what
 /// the hand-written backward pass (<see cref="Backprop"/>) and the activation statistics need.
 /// </summary>
@@ -57,7 +57,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly MlpConfig config;
     private readonly ModuleList<Linear> layers;
-    private readonly ModuleList<BatchNorm> norms;
+    private readonly ModuleList<BatchNormScratch> norms;
     private readonly ModuleList<InvertedDropout> dropouts;
 
     /// <summary>An MLP with torch's default initialisation of every <c>Linear</c> (see <see cref="Initialisation"/> for others).</summary>
@@ -67,7 +67,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         this.config = config;
         var sizes = new[] { config.InputSize }.Concat(config.HiddenSizes).Append(config.OutputSize).ToArray();
         layers = new ModuleList<Linear>();
-        norms = new ModuleList<BatchNorm>();
+        norms = new ModuleList<BatchNormScratch>();
         dropouts = new ModuleList<InvertedDropout>();
         for (var i = 0; i + 1 < sizes.Length; i++)
         {
@@ -75,7 +75,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
             layers.Add(nn.Linear(sizes[i], sizes[i + 1], hasBias: !(hidden && config.BatchNorm)));
             if (hidden && config.BatchNorm)
             {
-                norms.Add(new BatchNorm(sizes[i + 1]));
+                norms.Add(new BatchNormScratch(sizes[i + 1]));
             }
             if (hidden && config.DropProbability > 0)
             {
@@ -92,7 +92,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public IReadOnlyList<Linear> Layers => layers.ToList();
 
     /// <summary>The batch-norm layers, one per hidden layer (empty without batch norm).</summary>
-    public IReadOnlyList<BatchNorm> Norms => norms.ToList();
+    public IReadOnlyList<BatchNormScratch> Norms => norms.ToList();
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x) => Trace(x, keep: false).Output;

@@ -11,16 +11,16 @@ namespace Workbook.Optimization;
 public static class OptimizationExercises
 {
     /// <summary>
-    /// The student's Adam update plugged into the real <see cref="Adam"/> optimiser; while it is the student
-    /// edition's stub, the library's <see cref="Adam.Rule"/> steps instead, and the plug says so.
+    /// The student's Adam update plugged into the real <see cref="AdamScratch"/> optimiser; while it is the student
+    /// edition's stub, the library's <see cref="AdamScratch.Rule"/> steps instead, and the plug says so.
     /// </summary>
     public static Plugged<AdamUpdate> PlugAdam(AdamUpdate student) =>
         Plug.Custom<AdamUpdate>("Adam update", p => (theta, gradient, m, v, step, config) =>
-            p.Call(() => student(theta, gradient, m, v, step, config), () => Adam.Rule(theta, gradient, m, v, step, config)));
+            p.Call(() => student(theta, gradient, m, v, step, config), () => AdamScratch.Rule(theta, gradient, m, v, step, config)));
 
     /// <summary>
     /// The Adam update (Notes §3.3.4) for one parameter, given θ_k, g_k, m_{k−1}, v_{k−1} and k: driven by
-    /// <see cref="Adam"/> for 100 steps on each of <see cref="TorchAgreement.StandardProblems"/> with two settings
+    /// <see cref="AdamScratch"/> for 100 steps on each of <see cref="TorchAgreement.StandardProblems"/> with two settings
     /// (the defaults at α = 0.01, and α = 0.05, β₁ = 0.8, β₂ = 0.99, ε = 1e-6), and compared with
     /// <c>torch.optim.Adam</c> after every step.
     /// </summary>
@@ -39,7 +39,7 @@ public static class OptimizationExercises
                 try
                 {
                     result = TorchAgreement.Compare(problem,
-                        p => new Adam(p, config, student),
+                        p => new AdamScratch(p, config, student),
                         p => optim.Adam(p, config.LearningRate, config.Beta1, config.Beta2, config.Epsilon));
                 }
                 catch (NotImplementedException e)

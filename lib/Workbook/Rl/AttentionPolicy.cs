@@ -56,7 +56,7 @@ public sealed class EntityAttentionEncoder : nn.Module<Tensor, Tensor>
     public int Width { get; }
     /// <summary>The width of the summary: 2E.</summary>
     public int OutputWidth => 2 * Width;
-    /// <summary>The attention module (set <see cref="MultiHeadAttention.KeepWeights"/> to read the weights).</summary>
+    /// <summary>The attention module (set <see cref="MultiHeadAttention.RecordWeights"/> to read the weights).</summary>
     public MultiHeadAttention Attention => attention;
 
     /// <summary>Splits observations [B, obs] into self features [B, S] (a column of ones when S = 0), slots [B, K, F] and the presence mask [B, K].</summary>

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Workbook.Attention;
 using static TorchSharp.torch;
 
 namespace Workbook.Transformers;
@@ -30,16 +31,14 @@ public sealed record BlockConfig(NormPlacement Norm = NormPlacement.PreNorm, boo
     Activation Activation = Activation.Relu, int FeedForwardMultiplier = 4, bool FusedLayerNorm = true);
 
 /// <summary>
-/// One "add and norm" step around a sublayer, wired as <see cref="BlockConfig"/> says: the one implementation of the
-/// residual-and-norm idea, used by the encoder and decoder blocks and (pre-norm) by <see cref="GptBlock"/>.
+/// One "add and norm" step around a sublayer, wired as <see cref="BlockConfig"/> says: where the switches of the
+/// encoder and decoder blocks (the ablations of notebook 12) take effect. <see cref="GptBlock"/> has no switches and
+/// writes its two pre-norm equations out.
 /// </summary>
 internal static class AddAndNorm
 {
-    /// <summary>The pre-norm path that GPT blocks use.</summary>
-    public static readonly BlockConfig PreNorm = new(NormPlacement.PreNorm);
-
     /// <summary><paramref name="x"/> [..., width] through <paramref name="sublayer"/> with <paramref name="norm"/> placed as <paramref name="options"/> says.</summary>
-    public static Tensor Apply(Tensor x, LayerNorm norm, BlockConfig options, Func<Tensor, Tensor> sublayer)
+    public static Tensor Apply(Tensor x, LayerNormScratch norm, BlockConfig options, Func<Tensor, Tensor> sublayer)
     {
         if (options.Norm == NormPlacement.PreNorm)
         {
@@ -62,38 +61,38 @@ internal static class AddAndNorm
 public sealed class EncoderBlock : nn.Module<Tensor, Tensor?, Tensor>
 {
     private readonly BlockConfig options;
-    private readonly TransformerAttention attention;
-    private readonly LayerNorm norm1;
+    private readonly MultiHeadAttention attention;
+    private readonly LayerNormScratch norm1;
     private readonly FeedForward feedForward;
-    private readonly LayerNorm norm2;
+    private readonly LayerNormScratch norm2;
 
     /// <summary>An encoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
     public EncoderBlock(long width, long heads, double dropout = 0.0, BlockConfig? options = null) : base(nameof(EncoderBlock))
     {
         this.options = options ?? new BlockConfig();
-        attention = new TransformerAttention(width, heads, dropout);
-        norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        attention = new MultiHeadAttention(width, heads, dropout: dropout, residualDropout: dropout);
+        norm1 = new LayerNormScratch(width, fused: this.options.FusedLayerNorm);
         feedForward = new FeedForward(width, this.options.FeedForwardMultiplier * width, dropout, this.options.Activation);
-        norm2 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        norm2 = new LayerNormScratch(width, fused: this.options.FusedLayerNorm);
         RegisterComponents();
     }
 
     /// <summary>Self-attention.</summary>
-    public TransformerAttention Attention => attention;
+    public MultiHeadAttention Attention => attention;
 
     /// <summary>Norm of the attention sublayer.</summary>
-    public LayerNorm Norm1 => norm1;
+    public LayerNormScratch Norm1 => norm1;
 
     /// <summary>Position-wise feed-forward network.</summary>
     public FeedForward FeedForward => feedForward;
 
     /// <summary>Norm of the feed-forward sublayer.</summary>
-    public LayerNorm Norm2 => norm2;
+    public LayerNormScratch Norm2 => norm2;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor x, Tensor? keep)
     {
-        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.call(a, a, false, keep));   // [B, T, width]
+        using var h = AddAndNorm.Apply(x, norm1, options, a => attention.SelfAttend(a, keep));   // [B, T, width]
         return AddAndNorm.Apply(h, norm2, options, feedForward.call);                                // [B, T, width]
     }
 }
@@ -108,43 +107,43 @@ public sealed class EncoderBlock : nn.Module<Tensor, Tensor?, Tensor>
 public sealed class DecoderBlock : nn.Module<Tensor, Tensor, Tensor?, Tensor>
 {
     private readonly BlockConfig options;
-    private readonly TransformerAttention selfAttention;
-    private readonly LayerNorm norm1;
-    private readonly TransformerAttention crossAttention;
-    private readonly LayerNorm norm2;
+    private readonly MultiHeadAttention selfAttention;
+    private readonly LayerNormScratch norm1;
+    private readonly MultiHeadAttention crossAttention;
+    private readonly LayerNormScratch norm2;
     private readonly FeedForward feedForward;
-    private readonly LayerNorm norm3;
+    private readonly LayerNormScratch norm3;
 
     /// <summary>A decoder block of <paramref name="width"/> with <paramref name="heads"/> heads.</summary>
     public DecoderBlock(long width, long heads, double dropout = 0.0, BlockConfig? options = null) : base(nameof(DecoderBlock))
     {
         this.options = options ?? new BlockConfig();
-        selfAttention = new TransformerAttention(width, heads, dropout);
-        norm1 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
-        crossAttention = new TransformerAttention(width, heads, dropout);
-        norm2 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        selfAttention = new MultiHeadAttention(width, heads, dropout: dropout, residualDropout: dropout);
+        norm1 = new LayerNormScratch(width, fused: this.options.FusedLayerNorm);
+        crossAttention = new MultiHeadAttention(width, heads, dropout: dropout, residualDropout: dropout);
+        norm2 = new LayerNormScratch(width, fused: this.options.FusedLayerNorm);
         feedForward = new FeedForward(width, this.options.FeedForwardMultiplier * width, dropout, this.options.Activation);
-        norm3 = new LayerNorm(width, fused: this.options.FusedLayerNorm);
+        norm3 = new LayerNormScratch(width, fused: this.options.FusedLayerNorm);
         RegisterComponents();
     }
 
     /// <summary>Masked self-attention.</summary>
-    public TransformerAttention SelfAttention => selfAttention;
+    public MultiHeadAttention SelfAttention => selfAttention;
 
     /// <summary>Cross-attention to the encoder's output.</summary>
-    public TransformerAttention CrossAttention => crossAttention;
+    public MultiHeadAttention CrossAttention => crossAttention;
 
     /// <summary>Position-wise feed-forward network.</summary>
     public FeedForward FeedForward => feedForward;
 
     /// <summary>The norms of the three sublayers, in order.</summary>
-    public IReadOnlyList<LayerNorm> Norms => new[] { norm1, norm2, norm3 };
+    public IReadOnlyList<LayerNormScratch> Norms => new[] { norm1, norm2, norm3 };
 
     /// <inheritdoc />
     public override Tensor forward(Tensor y, Tensor memory, Tensor? memoryKeep)
     {
-        using var h1 = AddAndNorm.Apply(y, norm1, options, a => selfAttention.call(a, a, true, null));             // [B, Tt, width]
-        using var h2 = AddAndNorm.Apply(h1, norm2, options, a => crossAttention.call(a, memory, false, memoryKeep)); // [B, Tt, width]
+        using var h1 = AddAndNorm.Apply(y, norm1, options, a => selfAttention.SelfAttend(a, causal: true));             // [B, Tt, width]
+        using var h2 = AddAndNorm.Apply(h1, norm2, options, a => crossAttention.CrossAttend(a, memory, memoryKeep)); // [B, Tt, width]
         return AddAndNorm.Apply(h2, norm3, options, feedForward.call);                                              // [B, Tt, width]
     }
 }

@@ -37,7 +37,7 @@ public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor
     private readonly Embedding targetEmbedding;
     private readonly ModuleList<EncoderBlock> encoder;
     private readonly ModuleList<DecoderBlock> decoder;
-    private readonly LayerNorm encoderNorm, decoderNorm; // final norms, used with pre-norm blocks (whose outputs are not normalised)
+    private readonly LayerNormScratch encoderNorm, decoderNorm; // final norms, used with pre-norm blocks (whose outputs are not normalised)
     private readonly Linear head;                        // width → target vocabulary
 
     private readonly Tensor positions;
@@ -51,8 +51,8 @@ public sealed class EncoderDecoderTransformer : nn.Module<Tensor, Tensor, Tensor
         targetEmbedding = nn.Embedding(config.TargetVocabulary, config.Width);
         encoder = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new EncoderBlock(config.Width, config.Heads, config.Dropout, options)).ToArray());
         decoder = nn.ModuleList(Enumerable.Range(0, config.Layers).Select(_ => new DecoderBlock(config.Width, config.Heads, config.Dropout, options)).ToArray());
-        encoderNorm = new LayerNorm(config.Width, fused: true);
-        decoderNorm = new LayerNorm(config.Width, fused: true);
+        encoderNorm = new LayerNormScratch(config.Width, fused: true);
+        decoderNorm = new LayerNormScratch(config.Width, fused: true);
         head = nn.Linear(config.Width, config.TargetVocabulary);
         positions = Workbook.Attention.SinusoidalPositionalEncoding.Table(config.MaxLength, config.Width).to(ScalarType.Float32);
         register_buffer("positions", positions, persistent: false);

@@ -16,6 +16,20 @@ public sealed class NamingTests
     }
 
     [Fact]
+    public void No_public_type_shares_a_name_with_a_TorchSharp_type()
+    {
+        // A notebook or file that says `using TorchSharp.Modules;` (or `using static TorchSharp.torch;`) next to a
+        // Workbook namespace would otherwise get the wrong LayerNorm or Adam silently, or an ambiguity error. Classes
+        // written from scratch take d2l's suffix (LayerNormScratch), or a name for what they are.
+        var torchNames = typeof(TorchSharp.Modules.LayerNorm).Assembly.GetExportedTypes()
+            .Select(t => t.Name.Split('`')[0]).ToHashSet(StringComparer.Ordinal);
+        // Nested types are always read through their owner (TeacherForcingSchedule.Linear), so they cannot shadow.
+        var shadowing = PublicTypes.Where(t => !t.IsNested && torchNames.Contains(t.Name.Split('`')[0])).Select(t => t.FullName).ToArray();
+        Assert.True(shadowing.Length == 0, "public types named like a TorchSharp type (rename for what they are, e.g. with d2l's Scratch suffix): "
+            + string.Join(", ", shadowing));
+    }
+
+    [Fact]
     public void No_public_type_is_called_Training_Common_or_Utils()
     {
         var vague = PublicTypes.Where(t => t.Name is "Training" or "Common" or "Utils" or "Helpers").Select(t => t.FullName).ToArray();

@@ -40,7 +40,7 @@ public sealed class MultiHeadAttentionTests
     public void SelfAndCrossAttentionGiveOneOutputPerQueryAndPerHeadWeights()
     {
         manual_seed(30);
-        using var attention = new MultiHeadAttention(12, 4) { KeepWeights = true };
+        using var attention = new MultiHeadAttention(12, 4) { RecordWeights = true };
         using var decoder = randn(2, 3, 12);
         using var encoder = randn(2, 7, 12);
         using var cross = attention.Attend(decoder, encoder, encoder);
@@ -52,6 +52,60 @@ public sealed class MultiHeadAttentionTests
         // the forward call is the same function
         using var viaForward = attention.call(decoder, encoder, encoder, null);
         Close(cross.Output, viaForward, 0);
+    }
+
+    [Fact]
+    public void TheFusedKernelAndTheWrittenOutPathGiveTheSameOutputsAndGradients()
+    {
+        // The module call runs scaled_dot_product_attention unless RecordWeights is on; in float64 both paths must
+        // agree to rounding, in the output and in the gradients of the inputs and of every parameter.
+        manual_seed(34);
+        using var attention = new MultiHeadAttention(12, 3);
+        attention.to(ScalarType.Float64);
+        using var x = randn(new long[] { 2, 5, 12 }, dtype: ScalarType.Float64);
+        using var memory = randn(new long[] { 2, 7, 12 }, dtype: ScalarType.Float64);
+        using var padding = rand(2, 1, 1, 7) > 0.3;   // [B, 1, 1, Tk]
+        padding[.., .., .., 0] = tensor(true);         // every query keeps at least one key
+        using var selfPadding = padding[.., .., .., ..5];
+        using var square = rand(5, 7) > 0.2;           // [Tq, Tk]
+        square[.., 0] = tensor(true);
+        var cases = new (string Name, Func<Tensor, Tensor> Run)[]
+        {
+            ("causal self-attention", q => attention.SelfAttend(q, causal: true)),
+            ("self-attention with a padding mask", q => attention.SelfAttend(q, selfPadding)),
+            ("cross-attention", q => attention.CrossAttend(q, memory)),
+            ("cross-attention with a padding mask", q => attention.CrossAttend(q, memory, padding)),
+            ("the module call with a [Tq, Tk] mask", q => attention.call(q, memory, memory, square)),
+        };
+        foreach (var (name, run) in cases)
+        {
+            var previous = attention.LastWeights;
+            var (fusedOutput, fusedGradients) = OutputAndGradients(attention, x, run, record: false);
+            Assert.Same(previous, attention.LastWeights);      // the fused kernel records nothing
+            var (writtenOutput, writtenGradients) = OutputAndGradients(attention, x, run, record: true);
+            Assert.NotSame(previous, attention.LastWeights);   // the written-out path keeps the weights
+            Assert.True((fusedOutput - writtenOutput).abs().max().item<double>() < 1e-12, name + ": outputs differ");
+            Assert.Equal(writtenGradients.Length, fusedGradients.Length);
+            for (var i = 0; i < fusedGradients.Length; i++)
+            {
+                Assert.True((fusedGradients[i] - writtenGradients[i]).abs().max().item<double>() < 1e-12, $"{name}: gradient {i} differs");
+            }
+        }
+    }
+
+    // The output of run(x) with RecordWeights set to record, and the gradients of sum(output · fixed weights) with
+    // respect to x and every parameter.
+    private static (Tensor Output, Tensor[] Gradients) OutputAndGradients(MultiHeadAttention attention, Tensor x, Func<Tensor, Tensor> run, bool record)
+    {
+        attention.RecordWeights = record;
+        attention.zero_grad();
+        var input = x.detach().clone().requires_grad_(true);
+        var output = run(input);
+        using var weights = arange(output.numel(), dtype: ScalarType.Float64).reshape(output.shape).cos();
+        (output * weights).sum().backward();
+        var gradients = new[] { input.grad! }.Concat(attention.parameters().Select(p => p.grad!)).Select(g => g.clone()).ToArray();
+        attention.RecordWeights = false;
+        return (output.detach(), gradients);
     }
 
     [Fact]

@@ -137,7 +137,7 @@ public sealed class PositionalEncodingTests
     {
         manual_seed(24);
         using var attention = MultiHeadAttention.WithRelativePositions(modelDim: 8, heads: 2, maxDistance: 3, kind);
-        attention.KeepWeights = true;
+        attention.RecordWeights = true;
         using var x = randn(2, 7, 8);
         using var y = attention.SelfAttend(x, causal: true);
         Assert.Equal(new[] { 2L, 7L, 8L }, y.shape);

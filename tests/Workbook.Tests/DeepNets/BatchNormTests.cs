@@ -16,7 +16,7 @@ public sealed class BatchNormTests
     {
         using var scope = NewDisposeScope();
         manual_seed(21);
-        var ours = new BatchNorm(4, epsilon: 1e-5, momentum: 0.1);
+        var ours = new BatchNormScratch(4, epsilon: 1e-5, momentum: 0.1);
         var theirs = nn.BatchNorm1d(4, eps: 1e-5, momentum: 0.1);
         ours.to(float64);
         theirs.to(float64);
@@ -61,7 +61,7 @@ public sealed class BatchNormTests
     {
         using var scope = NewDisposeScope();
         manual_seed(22);
-        var norm = new BatchNorm(3);
+        var norm = new BatchNormScratch(3);
         var x = randn(256, 3) * 5 + 7;
         var y = norm.call(x);
         AssertClose(zeros(3), y.mean(new long[] { 0 }), "batch mean", 1e-4);
@@ -76,7 +76,7 @@ public sealed class BatchNormTests
     public void StateDictNamesMatchTorch()
     {
         using var scope = NewDisposeScope();
-        var ours = new BatchNorm(5).state_dict().Keys.OrderBy(k => k);
+        var ours = new BatchNormScratch(5).state_dict().Keys.OrderBy(k => k);
         var theirs = nn.BatchNorm1d(5).state_dict().Keys.OrderBy(k => k);
         Assert.Equal(theirs, ours);
     }

@@ -17,7 +17,7 @@ public sealed class OptimizationExerciseTests
         Assert.Equal(4, result.CasesChecked);
     }
 
-    // Notes §3.3.4, Algorithm 6, written out here (the library's Adam.Rule is internal).
+    // Notes §3.3.4, Algorithm 6, written out here (the library's AdamScratch.Rule is internal).
     private static AdamStep Reference(Tensor theta, Tensor g, Tensor m, Tensor v, int k, AdamConfig c)
     {
         var m1 = c.Beta1 * m + (1 - c.Beta1) * g;

@@ -86,7 +86,7 @@ public sealed class OptimizerTests
         var leaf = zeros(2, dtype: float64).requires_grad_(true);
         Assert.Throws<ArgumentException>(() => new GradientDescent(new[] { leaf * 2 }, new GradientDescentConfig(0.1)));
         Assert.Throws<ArgumentException>(() => new Momentum(new[] { leaf }, new MomentumConfig(0.1, 1.0)));
-        Assert.Throws<ArgumentException>(() => new Adam(new[] { leaf }, new AdamConfig(Beta2: 1.0)));
+        Assert.Throws<ArgumentException>(() => new AdamScratch(new[] { leaf }, new AdamConfig(Beta2: 1.0)));
         Assert.Throws<ArgumentException>(() => new Newton(new[] { zeros(2) }, new NewtonConfig()));
     }
 }

@@ -52,11 +52,11 @@ public sealed class TorchOptimizerAgreementTests
                 theirs = p => optim.Adagrad(p, lr: 0.05, eps: 1e-3);
                 break;
             case "adam":
-                ours = p => new Adam(p, new AdamConfig(LearningRate: 0.01));
+                ours = p => new AdamScratch(p, new AdamConfig(LearningRate: 0.01));
                 theirs = p => optim.Adam(p, lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8);
                 break;
             case "adam-tuned":
-                ours = p => new Adam(p, new AdamConfig(0.05, 0.8, 0.99, 1e-6));
+                ours = p => new AdamScratch(p, new AdamConfig(0.05, 0.8, 0.99, 1e-6));
                 theirs = p => optim.Adam(p, lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6);
                 break;
             default:
@@ -74,7 +74,7 @@ public sealed class TorchOptimizerAgreementTests
     public void TheComparisonCatchesADifferentSetting()
     {
         var problem = TorchAgreement.StandardProblems()[0];
-        var result = TorchAgreement.Compare(problem, p => new Adam(p, new AdamConfig(0.01)), p => optim.Adam(p, lr: 0.01, beta1: 0.9, beta2: 0.99));
+        var result = TorchAgreement.Compare(problem, p => new AdamScratch(p, new AdamConfig(0.01)), p => optim.Adam(p, lr: 0.01, beta1: 0.9, beta2: 0.99));
         Assert.False(result.Agreed);
         Assert.Contains("after step", result.Mismatch);
     }

@@ -32,8 +32,9 @@ public delegate AdamStep AdamUpdate(Tensor parameter, Tensor gradient, Tensor fi
 /// </code>
 /// Takes the same steps as <c>torch.optim.Adam</c> with the same settings (torch computes the same expression in a
 /// rearranged order). The update rule can be replaced by another <see cref="AdamUpdate"/>, for example a student's.
+/// Named with d2l's suffix for a class written from scratch, so it never shadows <c>TorchSharp.Modules.Adam</c>.
 /// </summary>
-public sealed class Adam : FirstOrderOptimizer
+public sealed class AdamScratch : FirstOrderOptimizer
 {
     private readonly AdamConfig config;
     private readonly AdamUpdate update;
@@ -41,7 +42,7 @@ public sealed class Adam : FirstOrderOptimizer
     private readonly Tensor[] secondMoment;   // v_{k-1}
 
     /// <summary>Adam on <paramref name="parameters"/>, with the library's update rule or <paramref name="update"/>.</summary>
-    public Adam(IEnumerable<Tensor> parameters, AdamConfig config, AdamUpdate? update = null) : base(parameters)
+    public AdamScratch(IEnumerable<Tensor> parameters, AdamConfig config, AdamUpdate? update = null) : base(parameters)
     {
         if (!(config.LearningRate > 0) || !(config.Beta1 >= 0 && config.Beta1 < 1) || !(config.Beta2 >= 0 && config.Beta2 < 1) || !(config.Epsilon >= 0))
         {

@@ -12,9 +12,10 @@ namespace Workbook.Transformers;
 /// with learned gain γ (<c>weight</c>, ones at start) and shift β (<c>bias</c>, zeros at start).
 /// The ε inside the square root keeps σ away from zero, as in torch.nn.LayerNorm. With
 /// <c>fused: true</c> the same equation runs as libtorch's single kernel (faster, same numbers up
-/// to rounding); the parameter names match torch.nn.LayerNorm, so weights load either way.
+/// to rounding); the parameter names match torch.nn.LayerNorm, so weights load either way. Named with d2l's suffix
+/// for a class written from scratch, so it never shadows <c>TorchSharp.Modules.LayerNorm</c>.
 /// </summary>
-public sealed class LayerNorm : nn.Module<Tensor, Tensor>
+public sealed class LayerNormScratch : nn.Module<Tensor, Tensor>
 {
     private readonly long width;
     private readonly double epsilon;
@@ -24,7 +25,7 @@ public sealed class LayerNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter bias;   // β, registered as "bias"
 
     /// <summary>Normalises over the last dimension, of size <paramref name="width"/>.</summary>
-    public LayerNorm(long width, double epsilon = 1e-5, bool fused = false, ScalarType dtype = ScalarType.Float32) : base(nameof(LayerNorm))
+    public LayerNormScratch(long width, double epsilon = 1e-5, bool fused = false, ScalarType dtype = ScalarType.Float32) : base(nameof(LayerNormScratch))
     {
         this.width = width;
         this.epsilon = epsilon;

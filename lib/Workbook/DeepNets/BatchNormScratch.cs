@@ -15,8 +15,9 @@ namespace Workbook.DeepNets;
 /// variance fed to the running estimate is the unbiased one, Σ(…)² / (B - 1). In evaluation mode the running estimates
 /// replace the batch statistics, so a prediction does not depend on the other examples in its batch. These are
 /// torch.nn.BatchNorm1d's rules; the parameter and buffer names are torch's too, so a state dict loads either way.
+/// Named with d2l's suffix for a class written from scratch, so it never shadows <c>TorchSharp.Modules.BatchNorm</c>.
 /// </summary>
-public sealed class BatchNorm : nn.Module<Tensor, Tensor>
+public sealed class BatchNormScratch : nn.Module<Tensor, Tensor>
 {
     private readonly long features;
     private readonly double epsilon;
@@ -32,7 +33,7 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
     /// <param name="features">the feature dimension (dimension 1 of the input).</param>
     /// <param name="epsilon">added to the variance inside the square root.</param>
     /// <param name="momentum">weight m of the newest batch in the running estimates.</param>
-    public BatchNorm(long features, double epsilon = 1e-5, double momentum = 0.1) : base(nameof(BatchNorm))
+    public BatchNormScratch(long features, double epsilon = 1e-5, double momentum = 0.1) : base(nameof(BatchNormScratch))
     {
         if (features < 1 || !(epsilon >= 0) || momentum is < 0 or > 1)
         {
