@@ -3,7 +3,7 @@ using Workbook.Exercises;
 using Workbook.Rl.Algorithms;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.ValueBased;
 
 /// <summary>
 /// Checked exercises of the Q-learning notebook (24): the DQN target, checked on its own and then plugged into

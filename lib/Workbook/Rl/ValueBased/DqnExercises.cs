@@ -2,7 +2,7 @@ using TorchSharp;
 using Workbook.Exercises;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.ValueBased;
 
 /// <summary>
 /// The checked exercises of notebooks 24b (the double-DQN target) and 24c (prioritised replay's sampling

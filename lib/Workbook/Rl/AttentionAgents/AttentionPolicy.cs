@@ -5,7 +5,7 @@ using Workbook.Rl.Environments;
 using Workbook.Tensors;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.AttentionAgents;
 
 /// <summary>
 /// The core step of multi-head entity attention, between the projections and W^O: projected queries [B, 1, E], keys

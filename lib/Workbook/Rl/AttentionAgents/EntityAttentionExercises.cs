@@ -3,7 +3,7 @@ using Workbook.Attention;
 using Workbook.Exercises;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.AttentionAgents;
 
 /// <summary>Checked exercises of notebooks 22 and 22b (attention in RL: over entities, over recent steps).</summary>
 public static class EntityAttentionExercises
