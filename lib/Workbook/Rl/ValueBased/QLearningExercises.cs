@@ -31,8 +31,68 @@ public static class QLearningExercises
         };
         return Exercise.CheckTensors("DQN TD target",
             x => student(x[0], x[1], x[2], x[3].item<float>()),
-            x => Dqn.TdTarget(x[0], x[1], x[2], x[3].item<float>()),
+            // The expected values come from float64 (a float32 reference would inherit its rounding).
+            x => Dqn.TdTarget(x[0].to_type(ScalarType.Float64), x[1].to_type(ScalarType.Float64), x[2].to_type(ScalarType.Float64), x[3].item<float>()).to_type(ScalarType.Float32),
             cases);
+    }
+
+    /// <summary>
+    /// The Expected Sarsa target for an ε-greedy policy (a derivation, notebook 24): the probabilities of the ε-greedy
+    /// policy are not printed, the student works them out. student(rewards [B], nextQ [B, A], terminated [B], γ, ε) → y [B],
+    /// y = r + γ (1 − terminated) Σ_a π_ε(a | s') Q(s', a), with π_ε(a | s') = ε / A + (1 − ε) [a = argmax Q(s', ·)]. The next
+    /// values have no ties. Expected values in float64; the first wrong transition is named with its inputs.
+    /// </summary>
+    public static ExerciseResult CheckExpectedSarsaTarget(Func<Tensor, Tensor, Tensor, double, double, Tensor> student)
+    {
+        var random = new Random(2424);
+        var settings = new (int Batch, int Actions, double Gamma, double Epsilon, string Name)[]
+        {
+            (3, 2, 0.9, 0.0, "ε = 0: the greedy policy, the Q-learning target"), (4, 3, 0.9, 1.0, "ε = 1: the uniform policy"),
+            (6, 4, 0.99, 0.1, "ε = 0.1 over 4 actions"), (5, 2, 0.5, 0.5, "ε = 0.5 over 2 actions"),
+        };
+        for (var i = 0; i < settings.Length; i++)
+        {
+            var (batch, actions, gamma, epsilon, name) = settings[i];
+            var rewards = Enumerable.Range(0, batch).Select(_ => Math.Round(random.NextDouble() * 2 - 1, 3)).ToArray();
+            var terminated = Enumerable.Range(0, batch).Select(b => b == 1 ? 1.0 : 0.0).ToArray();
+            var nextQ = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, actions).Select(_ => Math.Round(random.NextDouble() * 4 - 2, 3)).ToArray()).ToArray();
+            var expected = Enumerable.Range(0, batch).Select(b =>
+            {
+                var best = Array.IndexOf(nextQ[b], nextQ[b].Max());
+                var value = nextQ[b].Select((q, a) => (epsilon / actions + (a == best ? 1 - epsilon : 0)) * q).Sum();
+                return rewards[b] + gamma * (1 - terminated[b]) * value;
+            }).ToArray();
+            double[] got;
+            try
+            {
+                using var y = student(tensor(rewards.Select(v => (float)v).ToArray()), tensor(nextQ.SelectMany(r => r).Select(v => (float)v).ToArray(), new long[] { batch, actions }),
+                    tensor(terminated.Select(v => (float)v).ToArray()), gamma, epsilon);
+                if (y is null || y.numel() != batch)
+                {
+                    return new ExerciseResult("Expected Sarsa target", false, i + 1,
+                        $"case {i + 1} of {settings.Length} ({name}): expected {batch} targets (shape [{batch}]), got {(y is null ? "null" : Workbook.Tensors.Shapes.Of(y))}");
+                }
+                got = y.to_type(ScalarType.Float64).data<double>().ToArray();
+            }
+            catch (NotImplementedException e)
+            {
+                return new ExerciseResult("Expected Sarsa target", false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+            }
+            catch (Exception e)
+            {
+                return new ExerciseResult("Expected Sarsa target", false, i + 1, $"case {i + 1} of {settings.Length} ({name}): your function threw {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
+            for (var b = 0; b < batch; b++)
+            {
+                if (!(Math.Abs(got[b] - expected[b]) <= 1e-5 + 1e-5 * Math.Abs(expected[b])))
+                {
+                    return new ExerciseResult("Expected Sarsa target", false, i + 1,
+                        $"case {i + 1} of {settings.Length} ({name}, γ = {Exercise.Show(gamma)}): transition {b} with r = {Exercise.Show(rewards[b])}, terminated = {terminated[b]}, " +
+                        $"Q(s', ·) = [{string.Join(", ", nextQ[b].Select(q => Exercise.Show(q)))}]: expected y = {Exercise.Show(expected[b])}, got {Exercise.Show(got[b])}");
+                }
+            }
+        }
+        return new ExerciseResult("Expected Sarsa target", true, settings.Length, $"passed all {settings.Length} cases");
     }
 
     /// <summary>
