@@ -35,4 +35,19 @@ internal static class FormulaChecks
         }
         return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
     }
+
+    /// <summary>
+    /// A failed per-transition tensor check (output [B]) with the inputs of the failing transition appended, in the
+    /// exercise's terms: "transition b: r = ..., terminated = ..., Q(s', ·) = [...]". <paramref name="describe"/> gets the
+    /// case's inputs and the row; a message without a row index is returned unchanged.
+    /// </summary>
+    public static ExerciseResult WithRow(ExerciseResult result, Func<int, string> describe)
+    {
+        if (result.Passed || !result.Attempted)
+        {
+            return result;
+        }
+        var at = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+)\]");
+        return at.Success ? result with { Message = $"{result.Message}. Transition {at.Groups[1].Value}: {describe(int.Parse(at.Groups[1].Value))}" } : result;
+    }
 }

@@ -127,6 +127,7 @@ public sealed class PluggedSeamOutcomeTests
         Func<Tensor, Tensor, Tensor, double, Tensor> wrong = (r, nextQ, terminated, gamma) => r + gamma * nextQ.max(-1).values;
         var check = QLearningExercises.CheckTdTarget(wrong);
         Assert.False(check.Passed);
+        Assert.Contains("terminated = 1", check.Message);   // the failing transition's inputs, in the exercise's terms
         var plugged = QLearningExercises.PlugTdTarget(wrong);
         var config = new DqnConfig(TotalSteps: 3_000, LearningStarts: 500, Seed: 0);
         double LastMeanQ(DqnResult run) => run.Log.Column("q_mean").Where(v => !double.IsNaN(v)).TakeLast(5).Average();
@@ -143,6 +144,7 @@ public sealed class PluggedSeamOutcomeTests
         Func<Tensor, Tensor, Tensor, Tensor, double, Tensor> wrong = (r, d, online, target, gamma) => r + gamma * (1 - d) * target.max(-1).values;
         var check = DqnExercises.CheckDoubleDqnTarget(wrong);
         Assert.False(check.Passed);
+        Assert.Contains("online Q(s', ·) = [", check.Message);
         var plugged = DqnExercises.PlugDoubleDqnTarget(wrong);
         using var noise = new Generator(24);
         var online = randn(new long[] { 4096, 4 }, generator: noise);

@@ -27,10 +27,22 @@ public static class DqnExercises
                 randn(new long[] { 8, 3 }, generator: generator), randn(new long[] { 8, 3 }, generator: generator), tensor(0.99f) },
             new[] { randn(new long[] { 5 }, generator: generator), zeros(5), randn(new long[] { 5, 6 }, generator: generator), randn(new long[] { 5, 6 }, generator: generator), tensor(0.5f) },
         };
-        return Exercise.CheckTensors("double DQN target",
-            x => student(x[0], x[1], x[2], x[3], x[4].item<float>()),
-            x => DoubleDqnTarget(x[0], x[1], x[2], x[3], x[4].item<float>()),
-            cases);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var x = cases[i];
+            string Row(Tensor t, int b) => $"[{string.Join(", ", t[b].data<float>().ToArray().Select(v => Exercise.Show((double)v)))}]";
+            var result = FormulaChecks.WithRow(Exercise.CheckTensors("double DQN target",
+                t => student(t[0], t[1], t[2], t[3], t[4].item<float>()),
+                // The expected values come from float64 (a float32 reference would inherit its rounding).
+                t => DoubleDqnTarget(t[0].to_type(ScalarType.Float64), t[1].to_type(ScalarType.Float64), t[2].to_type(ScalarType.Float64), t[3].to_type(ScalarType.Float64), t[4].item<float>()).to_type(ScalarType.Float32),
+                new[] { x }),
+                b => $"r = {Exercise.Show((double)x[0][b].item<float>())}, terminated = {x[1][b].item<float>()}, online Q(s', ·) = {Row(x[2], b)} (argmax {x[2][b].argmax().item<long>()}), target Q(s', ·) = {Row(x[3], b)}, γ = {Exercise.Show((double)x[4].item<float>())}");
+            if (!result.Passed)
+            {
+                return result.Attempted ? result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Count}{result.Message["case 1 of 1".Length..]}" } : result;
+            }
+        }
+        return new ExerciseResult("double DQN target", true, cases.Count, $"passed all {cases.Count} cases");
     }
 
     /// <summary>

@@ -29,11 +29,20 @@ public static class QLearningExercises
             new[] { rand(new long[] { 8 }, generator: generator), randn(new long[] { 8, 2 }, generator: generator), zeros(8), tensor(0f) },
             new[] { rand(new long[] { 16 }, generator: generator), randn(new long[] { 16, 4 }, generator: generator), zeros(16), tensor(1f) },
         };
-        return Exercise.CheckTensors("DQN TD target",
-            x => student(x[0], x[1], x[2], x[3].item<float>()),
-            // The expected values come from float64 (a float32 reference would inherit its rounding).
-            x => Dqn.TdTarget(x[0].to_type(ScalarType.Float64), x[1].to_type(ScalarType.Float64), x[2].to_type(ScalarType.Float64), x[3].item<float>()).to_type(ScalarType.Float32),
-            cases);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var x = cases[i];
+            var result = FormulaChecks.WithRow(Exercise.CheckTensors("DQN TD target",
+                t => student(t[0], t[1], t[2], t[3].item<float>()),
+                // The expected values come from float64 (a float32 reference would inherit its rounding).
+                t => Dqn.TdTarget(t[0].to_type(ScalarType.Float64), t[1].to_type(ScalarType.Float64), t[2].to_type(ScalarType.Float64), t[3].item<float>()).to_type(ScalarType.Float32),
+                new[] { x }), b => $"r = {Exercise.Show((double)x[0][b].item<float>())}, terminated = {x[2][b].item<float>()}, nextQ = [{string.Join(", ", x[1][b].data<float>().ToArray().Select(v => Exercise.Show((double)v)))}], γ = {Exercise.Show((double)x[3].item<float>())}");
+            if (!result.Passed)
+            {
+                return result.Attempted ? result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Count}{result.Message["case 1 of 1".Length..]}" } : result;
+            }
+        }
+        return new ExerciseResult("DQN TD target", true, cases.Count, $"passed all {cases.Count} cases");
     }
 
     /// <summary>

@@ -205,7 +205,8 @@ public sealed class AttentionAgentsTests
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unscaled).Passed);
         var oneHead = EntityAttentionExercises.CheckEntityAttention(OneHead);
         Assert.False(oneHead.Passed);
-        Assert.StartsWith("case 2 of 4 (2 heads of width 4)", oneHead.Message);   // case 1 has one head, so the slip shows at case 2
+        Assert.StartsWith("case 2 of 4, two heads (2 heads of width 4)", oneHead.Message);   // case 1 has one head, so the slip shows at case 2
+        Assert.Contains("head 1, column", oneHead.Message);   // the wrong number is placed in the student's terms
         Assert.True(EntityAttentionExercises.CheckHistorySlot(Slot).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age + 1, w)).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age, w)[..^1]).Passed);
