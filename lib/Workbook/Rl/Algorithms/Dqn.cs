@@ -2,6 +2,7 @@ using Workbook.Training;
 using System.Diagnostics;
 using TorchSharp;
 using Workbook.Rl.Environments;
+using Workbook.Rl.ValueBased;
 using static TorchSharp.torch;
 
 namespace Workbook.Rl.Algorithms;

@@ -1,5 +1,6 @@
 using Workbook.Training;
 using Workbook.Rl.Environments;
+using Workbook.Rl.ValueBased;
 
 namespace Workbook.Rl.Algorithms;
 

@@ -1,4 +1,5 @@
 using Workbook.Rl.Environments;
+using Workbook.Rl.ValueBased;
 
 namespace Workbook.Rl.Algorithms;
 

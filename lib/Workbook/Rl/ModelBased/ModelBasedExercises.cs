@@ -53,6 +53,27 @@ public static class ModelBasedExercises
     }
 
     /// <summary>
+    /// Pendulum's reward read off an observation (a derivation, notebook 23b): the observation is (cos θ, sin θ, θ̇), the
+    /// action the torque u ∈ [−2, 2], and the reward −(θ² + 0.1 θ̇² + 0.001 u²) with θ the angle from upright in [−π, π].
+    /// student(observation, u) → the reward. The angle is not in the observation: the student recovers it. Checked against
+    /// the environment's own formula (float64) at angles on both sides of upright and near hanging down (θ close to ±π).
+    /// </summary>
+    public static ExerciseResult CheckPendulumReward(Func<double[], double, double> student)
+    {
+        var cases = new (double Theta, double ThetaDot, double U)[]
+        {
+            (0, 0, 0), (0.3, -1.5, 2), (-0.3, 1.5, -2), (3.1, 4, 0.5), (-3.1, -8, -1.2), (Math.PI / 2, 0.2, 1), (-2.5, 7.9, -0.01),
+        };
+        return FormulaChecks.Check("Pendulum reward", cases.Select(c =>
+        {
+            var observation = new[] { Math.Cos(c.Theta), Math.Sin(c.Theta), c.ThetaDot };
+            var expected = -(c.Theta * c.Theta + 0.1 * c.ThetaDot * c.ThetaDot + 0.001 * c.U * c.U);
+            return ($"observation (cos θ, sin θ, θ̇) = ({Exercise.Show(observation[0])}, {Exercise.Show(observation[1])}, {Exercise.Show(c.ThetaDot)}), i.e. θ = {Exercise.Show(c.Theta)}, torque u = {Exercise.Show(c.U)}",
+                expected, (Func<double>)(() => student((double[])observation.Clone(), c.U)));
+        }).ToList(), tolerance: 1e-9);
+    }
+
+    /// <summary>
     /// The student's target function plugged into <see cref="EnsembleDynamicsModel.Fit"/>: every target row the ensemble
     /// is fitted to comes from it; while it is the student edition's stub, the library's runs, and the plug says so.
     /// </summary>

@@ -63,7 +63,9 @@ public static class Mpc
 }
 
 /// <summary>
-/// Dyna-style training (Slides D, "Sample Based Planning": apply model-free RL to samples from the model).
+/// Dyna-style training (Slides D, "Sample Based Planning": apply model-free RL to samples from the model). The learner
+/// trains on model samples only, as in ME-TRPO (Kurutach et al. 2018) and MBPO (Janner et al. 2019); Sutton's Dyna
+/// (1991) also updates the learner from every real step, which this loop does not.
 /// </summary>
 /// <param name="Iterations">rounds of (collect real data, refit the model, train the policy in the model).</param>
 /// <param name="RealEpisodesPerIteration">real episodes the current policy plays per round (sampling its actions).</param>

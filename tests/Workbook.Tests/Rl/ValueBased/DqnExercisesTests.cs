@@ -1,7 +1,8 @@
 using Workbook.Rl;
+using Workbook.Rl.ValueBased;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Rl;
+namespace Workbook.Tests.Rl.ValueBased;
 
 public sealed class DqnExercisesTests
 {

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.ValueBased;
 
 /// <summary>
 /// Q_θ(s, ·): observations [B, obs] → one value per action [B, A], an MLP with ReLU hidden layers and TorchSharp's

@@ -5,7 +5,7 @@ using Workbook.Rl.Environments;
 using Workbook.Tensors;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.AttentionAgents;
 
 /// <summary>
 /// The core step of multi-head entity attention, between the projections and W^O: projected queries [B, 1, E], keys
@@ -51,6 +51,28 @@ public sealed class EntityAttentionEncoder : nn.Module<Tensor, Tensor>
         this.step = step;
         RegisterComponents();
     }
+
+    // The same weights reading another layout (see ForLayout).
+    private EntityAttentionEncoder(EntityAttentionEncoder trained, EntitySetLayout layout) : base(nameof(EntityAttentionEncoder))
+    {
+        if (layout.EntityFeatures != trained.Layout.EntityFeatures || layout.SelfFeatures != trained.Layout.SelfFeatures)
+        {
+            throw new ArgumentException($"layout {layout} has other features per slot or self features than {trained.Layout}: only the number of slots may change.", nameof(layout));
+        }
+        Layout = layout;
+        Width = trained.Width;
+        embed = trained.embed;
+        self = trained.self;
+        attention = trained.attention;
+        step = trained.step;
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// This encoder's weights (shared, not copied) reading observations of <paramref name="layout"/>, which may have
+    /// any number of slots but the same features per slot: no weight depends on the number of slots.
+    /// </summary>
+    public EntityAttentionEncoder ForLayout(EntitySetLayout layout) => new(this, layout);
 
     public EntitySetLayout Layout { get; }
     public int Width { get; }
@@ -129,6 +151,22 @@ public sealed class AttentionPolicy : Policy
         ActionCount = actionCount;
         RegisterComponents();
     }
+
+    // The same weights reading another layout (see ForLayout).
+    private AttentionPolicy(AttentionPolicy trained, EntitySetLayout layout) : base(nameof(AttentionPolicy))
+    {
+        encoder = trained.encoder.ForLayout(layout);
+        logits = trained.logits;
+        ActionCount = trained.ActionCount;
+        RegisterComponents();
+    }
+
+    /// <summary>
+    /// This policy's weights (shared, not copied) acting on observations of <paramref name="layout"/>: the same set
+    /// policy with more (or fewer) entity slots than it was trained with. A flat MLP has no such thing: its input width
+    /// is the number of slots.
+    /// </summary>
+    public AttentionPolicy ForLayout(EntitySetLayout layout) => new(this, layout);
 
     public int ActionCount { get; }
     public EntityAttentionEncoder Encoder => encoder;

@@ -3,7 +3,7 @@ using Workbook.Attention;
 using Workbook.Exercises;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.AttentionAgents;
 
 /// <summary>Checked exercises of notebooks 22 and 22b (attention in RL: over entities, over recent steps).</summary>
 public static class EntityAttentionExercises
@@ -34,8 +34,14 @@ public static class EntityAttentionExercises
     public static ExerciseResult CheckEntityAttention(EntityAttentionStep student)
     {
         var generator = new Generator(22);
-        var cases = new List<(int Heads, Tensor[] Inputs)>();
-        foreach (var (b, h, k, d) in new[] { (3L, 1, 4L, 8L), (5L, 2, 6L, 4L), (2L, 4, 9L, 3L), (4L, 2, 5L, 8L) })
+        var cases = new List<(string Name, int Heads, Tensor[] Inputs)>();
+        foreach (var (b, h, k, d, scale, name) in new[]
+        {
+            (3L, 1, 4L, 8L, 1.0f, "one head"), (5L, 2, 6L, 4L, 1.0f, "two heads"), (2L, 4, 9L, 3L, 1.0f, "four heads"),
+            // q·k/√d reaches several hundred here, beyond float32 exp's range (about 88.7): a softmax that does not
+            // subtract the largest score gets inf / inf = NaN.
+            (4L, 2, 5L, 8L, 12.0f, "large scores (some above 89, where float32 exp overflows): the softmax must subtract the largest score"),
+        })
         {
             var keep = rand(new long[] { b, 1, k }, generator: generator) > 0.4;
             keep.index_put_(tensor(true), TensorIndex.Colon, 0, 0);                 // every row keeps entity 0
@@ -43,22 +49,45 @@ public static class EntityAttentionExercises
             {
                 keep.index_put_(tensor(false), 1, 0, TensorIndex.Slice(1));         // row 1: only entity 0
             }
-            var scale = 3.0f;                                                      // large scores: the softmax must be stable
-            cases.Add((h, new[]
+            cases.Add((name, h, new[]
             {
                 randn(new long[] { b, 1, h * d }, generator: generator) * scale, randn(new long[] { b, k, h * d }, generator: generator) * scale,
                 randn(new long[] { b, k, h * d }, generator: generator), keep,
             }));
         }
+        var largest = cases[^1].Inputs;
+        using (no_grad())
+        {
+            // The case must really overflow: its largest scaled score is far above float32 exp's range.
+            var d = largest[0].shape[2] / cases[^1].Heads;
+            var top = largest[0].view(largest[0].shape[0], 1, cases[^1].Heads, d).transpose(1, 2)
+                .matmul(largest[1].view(largest[1].shape[0], largest[1].shape[1], cases[^1].Heads, d).transpose(1, 2).transpose(-2, -1)).max().item<float>() / Math.Sqrt(d);
+            if (top < 89)
+            {
+                throw new InvalidOperationException($"the large-scores case tops out at {top:F1}, which float32 exp does not overflow");
+            }
+        }
         for (var i = 0; i < cases.Count; i++)
         {
-            var (heads, x) = cases[i];
-            var result = Exercise.CheckTensors("entity attention", t => student(t[0], t[1], t[2], t[3], heads), t => ReferenceStep(t[0], t[1], t[2], t[3], heads), new[] { x });
+            var (name, heads, x) = cases[i];
+            // The expected values come from float64 (the reference in float32 would inherit its rounding).
+            var result = Exercise.CheckTensors("entity attention", t => student(t[0], t[1], t[2], t[3], heads),
+                t => ReferenceStep(t[0].to_type(ScalarType.Float64), t[1].to_type(ScalarType.Float64), t[2].to_type(ScalarType.Float64), t[3], heads).to_type(t[0].dtype),
+                new[] { x });
             if (!result.Passed)
             {
-                return result.Attempted
-                    ? result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Count} ({heads} heads of width {x[0].shape[2] / heads}){result.Message["case 1 of 1".Length..]}" }
-                    : result;
+                if (!result.Attempted)
+                {
+                    return result;
+                }
+                // Say where the wrong number sits in the student's terms: which observation, which head, which of its columns.
+                var d = x[0].shape[2] / heads;
+                var at = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+), (\d+), (\d+)\]");
+                var where = at.Success
+                    ? $" That is observation {at.Groups[1].Value} of the batch, head {int.Parse(at.Groups[3].Value) / d}, column {int.Parse(at.Groups[3].Value) % d} of that head's {d}" +
+                      $" (entities kept in that row: {string.Join(", ", Enumerable.Range(0, (int)x[3].shape[2]).Where(j => x[3][int.Parse(at.Groups[1].Value), 0, j].item<bool>()))})."
+                    : "";
+                return result with { CasesChecked = i + 1, Message = $"case {i + 1} of {cases.Count}, {name} ({heads} heads of width {d}){result.Message["case 1 of 1".Length..]}{where}" };
             }
         }
         return new ExerciseResult("entity attention", true, cases.Count, $"passed all {cases.Count} cases");
@@ -88,6 +117,19 @@ public static class EntityAttentionExercises
         return Exercise.CheckValues("history slot",
             ((double[] Observation, int Age, int Window) x) => student((double[])x.Observation.Clone(), x.Age, x.Window),
             cases, (expected, got) => got is not null && got.Length == expected.Length && expected.Zip(got).All(p => Math.Abs(p.First - p.Second) <= 1e-12));
+    }
+
+    /// <summary>
+    /// The best return a policy can expect on CueRecall when its window does not hold the cue (a derivation, notebook
+    /// 22b): the cue is +1 with probability p and −1 otherwise, the answer earns +1 if it matches and −1 if not.
+    /// student(p) → the largest expected return of a policy that cannot see the cue: |2p − 1| (always answer the likelier
+    /// cue). Checked at p = 0.5 (the notebook's task, where it is 0), in between, and at the ends.
+    /// </summary>
+    public static ExerciseResult CheckBlindReturn(Func<double, double> student)
+    {
+        var ps = new[] { 0.5, 0.8, 0.1, 1.0, 0.0, 0.35 };
+        return FormulaChecks.Check("blind return", ps.Select(p =>
+            ($"cue +1 with probability p = {Exercise.Show(p)}", Math.Abs(2 * p - 1), (Func<double>)(() => student(p)))).ToList());
     }
 
     /// <summary>

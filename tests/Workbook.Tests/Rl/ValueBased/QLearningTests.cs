@@ -1,11 +1,12 @@
 using TorchSharp;
 using Workbook.Exercises;
 using Workbook.Rl;
+using Workbook.Rl.ValueBased;
 using Workbook.Rl.Algorithms;
 using Workbook.Rl.Environments;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Rl;
+namespace Workbook.Tests.Rl.ValueBased;
 
 /// <summary>Tabular Q-learning against value iteration, the replay buffer, the DQN target, and DQN learning CartPole.</summary>
 // torch.set_num_threads and manual_seed are process-wide.

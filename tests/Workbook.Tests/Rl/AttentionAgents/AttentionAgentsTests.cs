@@ -1,21 +1,22 @@
 using TorchSharp;
 using Workbook.Rl;
+using Workbook.Rl.AttentionAgents;
 using Workbook.Rl.Algorithms;
 using Workbook.Rl.Environments;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Rl;
+namespace Workbook.Tests.Rl.AttentionAgents;
 
 /// <summary>Notebooks 22 and 22b: the entity-set environments, the attention policy's set properties, the exercises and learning.</summary>
 // torch.set_num_threads and manual_seed are process-wide: run with the other global-state tests.
 [Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
-public sealed class AttentionInRlTests
+public sealed class AttentionAgentsTests
 {
     // A remembered step's slot, (1, age / window, observation...), written from its definition (the library's is internal).
     private static double[] Slot(double[] observation, int age, int window) =>
         new[] { 1.0, age / (double)window }.Concat(observation).ToArray();
 
-    public AttentionInRlTests() => torch.set_num_threads(1);
+    public AttentionAgentsTests() => torch.set_num_threads(1);
 
     [Fact]
     public void EntityReachPutsOneTargetAndTheDistractorsIntoRandomSlotsAndPadsTheRest()
@@ -204,7 +205,8 @@ public sealed class AttentionInRlTests
         Assert.False(EntityAttentionExercises.CheckEntityAttention(Unscaled).Passed);
         var oneHead = EntityAttentionExercises.CheckEntityAttention(OneHead);
         Assert.False(oneHead.Passed);
-        Assert.StartsWith("case 2 of 4 (2 heads of width 4)", oneHead.Message);   // case 1 has one head, so the slip shows at case 2
+        Assert.StartsWith("case 2 of 4, two heads (2 heads of width 4)", oneHead.Message);   // case 1 has one head, so the slip shows at case 2
+        Assert.Contains("head 1, column", oneHead.Message);   // the wrong number is placed in the student's terms
         Assert.True(EntityAttentionExercises.CheckHistorySlot(Slot).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age + 1, w)).Passed);
         Assert.False(EntityAttentionExercises.CheckHistorySlot((o, age, w) => Slot(o, age, w)[..^1]).Passed);

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.ValueBased;
 
 /// <summary>A minibatch of transitions (s, a, r, s', terminated) as tensors; dispose it to free them.</summary>
 /// <param name="Observations">s: [B, obs].</param>

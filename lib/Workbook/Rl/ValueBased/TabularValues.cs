@@ -1,7 +1,7 @@
 using System.Text;
 using Workbook.Rl.Environments;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.ValueBased;
 
 /// <summary>
 /// Reading a table Q[s, a]: greedy actions, state values, and how two tables compare (the learned Q against the

@@ -2,7 +2,7 @@ using TorchSharp;
 using Workbook.Rl.Environments;
 using static TorchSharp.torch;
 
-namespace Workbook.Rl;
+namespace Workbook.Rl.AttentionAgents;
 
 /// <summary>One greedy episode of an attention policy: per step the observation, the action, the reward and the
 /// attention weights on every slot (averaged over heads, 0 on padding).</summary>
