@@ -171,7 +171,7 @@ public static class RlExercises
             }
             catch (Exception e)
             {
-                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {e.Message}");
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {FirstLine(e.Message)}");
             }
             if (got is null)
             {
@@ -271,7 +271,7 @@ public static class RlExercises
                 }
                 catch (Exception e)
                 {
-                    return new ExerciseResult(exercise, false, c + 1, $"{where}, iteration {k + 1}: your step threw {e.GetType().Name}: {e.Message}");
+                    return new ExerciseResult(exercise, false, c + 1, $"{where}, iteration {k + 1}: your step threw {e.GetType().Name}: {FirstLine(e.Message)}");
                 }
                 var at = $"{where}, iteration {k + 1} (from x_{k}, r_{k}, p_{k} = {Numbers(Values(state.P))}, rᵀr = {Number(state.Rr)})";
                 if (got is null || got.X is null || got.R is null || got.P is null)

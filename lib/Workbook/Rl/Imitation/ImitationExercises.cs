@@ -96,7 +96,7 @@ public static class ImitationExercises
             }
             catch (Exception e)
             {
-                return new ExerciseResult(exercise, false, i + 1, $"case {i + 1} of {cases.Length}, ε = {epsilon}, T = {t}: your function threw {e.GetType().Name}: {e.Message}");
+                return new ExerciseResult(exercise, false, i + 1, $"case {i + 1} of {cases.Length}, ε = {epsilon}, T = {t}: your function threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
             }
             if (!(Math.Abs(got - expected) <= 1e-9 * (1 + Math.Abs(expected))))
             {
