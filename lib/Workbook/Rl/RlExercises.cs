@@ -144,6 +144,12 @@ public static class RlExercises
         return $"in the episode over steps {start}–{end}{(ends[end] ? "" : ", cut off at the end")}";
     }
 
+    /// <summary>What is special about step <paramref name="t"/>: the last step of an episode that ended, or the rollout's cut.</summary>
+    private static string Boundary(bool[] ends, int t) =>
+        ends[t] ? $"; step {t} is the last of its episode, which ended there: nothing after it may flow back"
+        : t == ends.Length - 1 ? $"; step {t} is the last of the batch, where the episode was cut off"
+        : t + 1 < ends.Length && ends[t + 1] ? $"; the next step, {t + 1}, ends the episode" : "";
+
     /// <summary>
     /// Runs each case's student call and compares its array with the expected one position by position, reporting the case,
     /// the first wrong position (expected and got) and both arrays.
@@ -165,7 +171,7 @@ public static class RlExercises
             }
             catch (Exception e)
             {
-                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {e.Message}");
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {FirstLine(e.Message)}");
             }
             if (got is null)
             {
@@ -179,9 +185,14 @@ public static class RlExercises
             var wrong = Enumerable.Range(0, expected.Length).FirstOrDefault(t => !Close(expected[t], got[t]), -1);
             if (wrong >= 0)
             {
-                return new ExerciseResult(exercise, false, i + 1,
-                    $"{where}: first wrong {quantity} at position t = {wrong} ({Episode(ends, wrong)}): expected {Number(expected[wrong])} but got {Number(got[wrong])}; " +
-                    $"expected {quantity} = {Numbers(expected)}, got {Numbers(got)}");
+                // A backward recursion carries an error to every earlier step of its episode: the last wrong position is
+                // where the slip sits (the case's first wrong one is only where it ends up).
+                var last = Enumerable.Range(0, expected.Length).Last(t => !Close(expected[t], got[t]));
+                var at = last == wrong
+                    ? $"wrong {quantity} at position t = {wrong} only ({Episode(ends, wrong)}{Boundary(ends, wrong)}): expected {Number(expected[wrong])} but got {Number(got[wrong])}"
+                    : $"the last wrong {quantity} is at t = {last} ({Episode(ends, last)}{Boundary(ends, last)}): expected {Number(expected[last])} but got {Number(got[last])}; " +
+                      $"a backward pass carries a slip to the steps before it, so look there first (the first wrong position is t = {wrong}: expected {Number(expected[wrong])}, got {Number(got[wrong])})";
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: {at}; expected {quantity} = {Numbers(expected)}, got {Numbers(got)}");
             }
         }
         return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
@@ -260,7 +271,7 @@ public static class RlExercises
                 }
                 catch (Exception e)
                 {
-                    return new ExerciseResult(exercise, false, c + 1, $"{where}, iteration {k + 1}: your step threw {e.GetType().Name}: {e.Message}");
+                    return new ExerciseResult(exercise, false, c + 1, $"{where}, iteration {k + 1}: your step threw {e.GetType().Name}: {FirstLine(e.Message)}");
                 }
                 var at = $"{where}, iteration {k + 1} (from x_{k}, r_{k}, p_{k} = {Numbers(Values(state.P))}, rᵀr = {Number(state.Rr)})";
                 if (got is null || got.X is null || got.R is null || got.P is null)
@@ -299,21 +310,168 @@ public static class RlExercises
 
     /// <summary>
     /// PPO's clipped surrogate per sample (Notes A, Q7): student(ratio, advantages, ε) → min(r A, clip(r, 1−ε, 1+ε) A), shape [B].
+    /// The expected values are computed in float64 from the same float32 inputs. A failure names the case, the position, the
+    /// ratio, advantage and ε there, which of the four regions the sample is in (inside the range, or outside it with the
+    /// advantage favouring or opposing the move) and what min(r A, clip(r) A) is there.
     /// </summary>
     public static ExerciseResult CheckPpoClipObjective(Func<Tensor, Tensor, double, Tensor> student)
     {
+        const string exercise = "PPO clipped objective";
         var generator = new Generator(21);
-        var inputs = new List<Tensor[]>
+        var cases = new List<(string Label, Tensor Ratio, Tensor Advantage, double Epsilon)>
         {
-            new[] { tensor(new[] { 0.5f, 0.9f, 1.0f, 1.1f, 1.5f, 0.5f, 1.5f }), tensor(new[] { 1f, 1f, 1f, 1f, 1f, -1f, -1f }), tensor(0.2f) },
-            new[] { rand(new long[] { 50 }, generator: generator) * 2, randn(new long[] { 50 }, generator: generator), tensor(0.1f) },
-            new[] { rand(new long[] { 20 }, generator: generator) + 0.5f, randn(new long[] { 20 }, generator: generator), tensor(0.3f) },
+            ("one sample in each region: ratios 0.5-1.5, advantages +1 and -1", tensor(new[] { 0.5f, 0.9f, 1.0f, 1.1f, 1.5f, 0.5f, 1.5f }), tensor(new[] { 1f, 1f, 1f, 1f, 1f, -1f, -1f }), 0.2),
+            ("50 random ratios in [0, 2) with N(0, 1) advantages", rand(new long[] { 50 }, generator: generator) * 2, randn(new long[] { 50 }, generator: generator), 0.1),
+            ("20 random ratios in [0.5, 1.5) with N(0, 1) advantages", rand(new long[] { 20 }, generator: generator) + 0.5f, randn(new long[] { 20 }, generator: generator), 0.3),
         };
-        return Exercise.CheckTensors("PPO clipped objective",
-            x => student(x[0], x[1], x[2].item<float>()),
-            x => minimum(x[0] * x[1], x[0].clamp(1 - x[2].item<float>(), 1 + x[2].item<float>()) * x[1]),
-            inputs);
+        for (var i = 0; i < cases.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var (label, ratio, advantage, epsilon) = cases[i];
+            var where = $"case {i + 1} of {cases.Count} ({label}, ε = {Number(epsilon)})";
+            var r = Values(ratio);
+            var a = Values(advantage);
+            var expected = r.Select((v, k) => Math.Min(v * a[k], Math.Clamp(v, 1 - epsilon, 1 + epsilon) * a[k])).ToArray();
+            Tensor? got;
+            try
+            {
+                got = student(ratio.clone(), advantage.clone(), epsilon);
+            }
+            catch (NotImplementedException e)
+            {
+                return new ExerciseResult(exercise, false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+            }
+            catch (Exception e)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {FirstLine(e.Message)}");
+            }
+            if (got is null)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function returned null");
+            }
+            if (!got.shape.SequenceEqual(ratio.shape))
+            {
+                return new ExerciseResult(exercise, false, i + 1,
+                    $"{where}: expected one value per sample, shape [{ratio.shape[0]}], but your function returned shape [{string.Join(", ", got.shape)}]");
+            }
+            var g = Values(got);
+            var wrong = Enumerable.Range(0, expected.Length).FirstOrDefault(k => !(Math.Abs(g[k] - expected[k]) <= 1e-5 + 1e-4 * Math.Abs(expected[k])), -1);
+            if (wrong >= 0)
+            {
+                var (rk, ak) = (r[wrong], a[wrong]);
+                var region = rk >= 1 - epsilon && rk <= 1 + epsilon
+                    ? $"the ratio is inside [1 − ε, 1 + ε] = [{Number(1 - epsilon)}, {Number(1 + epsilon)}], so clipping changes nothing: r·A"
+                    : (rk > 1 + epsilon) == (ak > 0)
+                        ? $"the ratio left [{Number(1 - epsilon)}, {Number(1 + epsilon)}] in the direction the advantage favours, so the clipped term wins the minimum: clip(r)·A = {Number(Math.Clamp(rk, 1 - epsilon, 1 + epsilon))} × {Number(ak)}"
+                        : $"the ratio left [{Number(1 - epsilon)}, {Number(1 + epsilon)}] against the advantage, so the unclipped term wins the minimum: r·A";
+                return new ExerciseResult(exercise, false, i + 1,
+                    $"{where}: wrong at position {wrong}, where ratio r = {Number(rk)}, advantage A = {Number(ak)}, ε = {Number(epsilon)}: " +
+                    $"expected {Number(expected[wrong])} but got {Number(g[wrong])} ({region})");
+            }
+        }
+        return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
     }
+
+    /// <summary>
+    /// Why reward-to-go helps on CartPole (Notes §7.3.4.1): with a reward of 1 at each of T steps and γ = 1, the vanilla
+    /// estimator weights every step's score by the return T, reward-to-go weights step t by T − t. student(T) → the mean over
+    /// the episode's steps of (reward-to-go)² divided by (return)², which is Σ_{k=1..T} k² / T³. Float64 closed form; a
+    /// failure names T and both values.
+    /// </summary>
+    public static ExerciseResult CheckRewardToGoSquareShare(Func<int, double> student) =>
+        CheckScalar("reward-to-go's share of the squared weight", new[] { 1, 2, 3, 10, 500 }, student,
+            t => Enumerable.Range(1, t).Sum(k => (double)k * k) / ((double)t * t * t), t => $"T = {t}");
+
+    /// <summary>
+    /// The effective sample size of log-normal importance weights (Notes §7.3.5): when log w ~ N(μ, s²), ESS/n tends to
+    /// E[w]² / E[w²] as n grows. student(s) → that limit, e^{−s²}. Float64 closed form; a failure names s and both values.
+    /// </summary>
+    public static ExerciseResult CheckLogNormalEssLimit(Func<double, double> student) =>
+        CheckScalar("ESS/n of log-normal weights", new[] { 0.0, 0.1, 0.5, 1.0, 2.0, 3.0 }, student, sd => Math.Exp(-sd * sd), sd => $"s = {Number(sd)}");
+
+    /// <summary>
+    /// GAE's reach: Â_t = Σ_l (γλ)^l δ_{t+l} weights the TD error l steps ahead by (γλ)^l. student(γ, λ) → the smallest k
+    /// such that the weights of the first k TD errors hold at least half of the total weight (for an endless episode), which
+    /// is the smallest k with (γλ)^k ≤ 1/2. Cases have γλ &lt; 1; a failure names γ, λ and both values.
+    /// </summary>
+    public static ExerciseResult CheckGaeHalfWeightHorizon(Func<double, double, int> student)
+    {
+        var cases = new[] { (0.99, 0.0), (0.5, 1.0), (0.99, 0.5), (0.99, 0.9), (0.99, 0.95), (0.99, 1.0), (0.9, 0.9) };
+        return CheckScalar("GAE's half-weight horizon", cases, c => (double)student(c.Item1, c.Item2), c => GaeHalfWeightHorizon(c.Item1 * c.Item2),
+            c => $"γ = {Number(c.Item1)}, λ = {Number(c.Item2)} (γλ = {Number(c.Item1 * c.Item2)})");
+    }
+
+    /// <summary>The smallest k ≥ 1 with x^k ≤ 1/2, by counting (0 ≤ x &lt; 1).</summary>
+    internal static int GaeHalfWeightHorizon(double x)
+    {
+        var k = 1;
+        for (var w = x; w > 0.5; w *= x)
+        {
+            k++;
+        }
+        return k;
+    }
+
+    /// <summary>
+    /// How many conjugate-gradient iterations solve A x = b exactly (in exact arithmetic, for a b with a component along
+    /// every eigenvector): student(eigenvalues of the symmetric positive-definite A) → the number of distinct eigenvalues,
+    /// a case the notebook's text does not cover (it runs n iterations for n unknowns). A failure names the eigenvalues.
+    /// </summary>
+    public static ExerciseResult CheckConjugateGradientIterations(Func<double[], int> student)
+    {
+        var cases = new[]
+        {
+            new[] { 2.0, 2.0, 2.0 }, new[] { 1.0, 2.0, 3.0 }, new[] { 1.0, 1.0, 5.0, 5.0, 5.0, 9.0 }, new[] { 4.0 },
+            Enumerable.Range(1, 10).Select(k => (double)k).ToArray(), new[] { 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 7.0, 7.0, 7.0, 7.0 },
+        };
+        return CheckScalar("conjugate-gradient iterations", cases, e => (double)student((double[])e.Clone()), e => e.Distinct().Count(),
+            e => $"A with eigenvalues {Numbers(e)} ({e.Length} unknowns)");
+    }
+
+    /// <summary>
+    /// The value targets of Pendulum (Notes A, Q4): the reward per step is −(θ² + 0.1 θ̇² + 0.001 u²) with θ ∈ [−π, π],
+    /// |θ̇| ≤ 8 and |u| ≤ 2. student(γ, rewardScale) → the most negative value a discounted sum of scaled rewards can take,
+    /// −rewardScale (π² + 6.4 + 0.004) / (1 − γ). Float64 closed form; a failure names γ, the scale and both values.
+    /// </summary>
+    public static ExerciseResult CheckPendulumWorstValue(Func<double, double, double> student)
+    {
+        var cases = new[] { (0.9, 0.1), (0.99, 1.0), (0.5, 0.1), (0.0, 1.0) };
+        return CheckScalar("Pendulum's most negative value target", cases, c => student(c.Item1, c.Item2),
+            c => PendulumWorstValue(c.Item1, c.Item2), c => $"γ = {Number(c.Item1)}, reward scale {Number(c.Item2)}");
+    }
+
+    /// <summary>−scale (π² + 0.1·8² + 0.001·2²) / (1 − γ): the reference of <see cref="CheckPendulumWorstValue"/>.</summary>
+    public static double PendulumWorstValue(double gamma, double rewardScale) => -rewardScale * (Math.PI * Math.PI + 0.1 * 64 + 0.001 * 4) / (1 - gamma);
+
+    /// <summary>A closed-form scalar check: every case's student value within 1e-9 (relative) of the float64 reference.</summary>
+    private static ExerciseResult CheckScalar<TCase>(string exercise, IReadOnlyList<TCase> cases, Func<TCase, double> student, Func<TCase, double> reference, Func<TCase, string> show)
+    {
+        for (var i = 0; i < cases.Count; i++)
+        {
+            var expected = reference(cases[i]);
+            var where = $"case {i + 1} of {cases.Count}, {show(cases[i])}";
+            double got;
+            try
+            {
+                got = student(cases[i]);
+            }
+            catch (NotImplementedException e)
+            {
+                return new ExerciseResult(exercise, false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+            }
+            catch (Exception e)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: your function threw {e.GetType().Name}: {FirstLine(e.Message)}");
+            }
+            if (!Close(expected, got, 1e-9))
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"{where}: expected {Number(expected)} but your function returned {Number(got)}");
+            }
+        }
+        return new ExerciseResult(exercise, true, cases.Count, $"passed all {cases.Count} cases");
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     private static bool Close(double expected, double got, double rtol = 1e-6) => Math.Abs(expected - got) <= rtol * (1 + Math.Abs(expected));
 

@@ -32,7 +32,8 @@ public sealed class ExerciseTests
         var acrossEnds = RlExercises.CheckRewardToGo((r, ends, g) => Returns.RewardToGo(r, g));   // ignores the episode ends
         Assert.False(acrossEnds.Passed);
         Assert.Contains("case 1 of 6, three episodes", acrossEnds.Message);
-        Assert.Contains("first wrong Q̂ at position t = 0 (in the episode over steps 0–2): expected 3 but got 11", acrossEnds.Message);
+        Assert.Contains("the first wrong position is t = 0: expected 3, got 11", acrossEnds.Message);
+        Assert.Contains("the last wrong Q̂ is at t = 4 (in the episode over steps 3–4; step 4 is the last of its episode, which ended there", acrossEnds.Message);
         Assert.DoesNotContain("System.", acrossEnds.Message);
 
         var dropsTheCutEpisode = RlExercises.CheckRewardToGo((r, ends, g) =>   // forgets the last episode when it has no end flag
@@ -46,7 +47,7 @@ public sealed class ExerciseTests
         });
         Assert.False(dropsTheCutEpisode.Passed);
         Assert.Contains("case 4 of 6, the last episode cut off", dropsTheCutEpisode.Message);
-        Assert.Contains("position t = 3 (in the episode over steps 3–6, cut off at the end)", dropsTheCutEpisode.Message);
+        Assert.Contains("t = 6 (in the episode over steps 3–6, cut off at the end; step 6 is the last of the batch", dropsTheCutEpisode.Message);
 
         var notYet = RlExercises.CheckRewardToGo((r, ends, g) => throw new NotImplementedException("the reward-to-go"));
         Assert.False(notYet.Attempted);
@@ -64,7 +65,7 @@ public sealed class ExerciseTests
         var oneSegment = RlExercises.CheckGae((r, v, dones, last, g, l) => Returns.Gae(r, v, last, g, l));   // no cut at episode ends
         Assert.False(oneSegment.Passed);
         Assert.Contains("case 2 of 7, the episode ends at the last step, so lastValue must not be used", oneSegment.Message);
-        Assert.Contains("first wrong Â at position t = 0 (in the episode over steps 0–4)", oneSegment.Message);
+        Assert.Contains("first wrong position is t = 0", oneSegment.Message);
         Assert.DoesNotContain("System.", oneSegment.Message);
 
         var bootstrapsAcrossEnds = RlExercises.CheckGae((r, v, dones, last, g, l) =>   // cuts the flow back but still bootstraps V(s_{t+1}) after an end
@@ -81,7 +82,7 @@ public sealed class ExerciseTests
         });
         Assert.False(bootstrapsAcrossEnds.Passed);
         Assert.Contains("case 2 of 7", bootstrapsAcrossEnds.Message);
-        Assert.Contains("position t = 0", bootstrapsAcrossEnds.Message);
+        Assert.Contains("first wrong position is t = 0", bootstrapsAcrossEnds.Message);
 
         Assert.False(RlExercises.CheckGae((r, v, dones, last, g, l) => RolloutGae(r, v, dones, last, g, 0)).Passed);   // TD errors only
         var wrongLength = RlExercises.CheckGae((r, v, dones, last, g, l) => RolloutGae(r, v, dones, last, g, l)[1..]);

@@ -52,6 +52,27 @@ public static class BehaviouralCloning
         Fit(policy, data, task.IsDiscrete, config);
         return policy;
     }
+
+    /// <summary>
+    /// BC from <paramref name="labels"/> expert steps spread over <paramref name="episodes"/> expert episodes: the first
+    /// labels / episodes steps of each (the last one takes the remainder), episode k reset with seed
+    /// <c>seed + 100_000 k</c>, the start states <see cref="Dagger.Train"/>'s rounds use. The control for DAgger: the same
+    /// labels and the same starts, labelled on the expert's own states instead of the learner's.
+    /// </summary>
+    public static Policy TrainSpread(ImitationTask task, Func<Policy> makePolicy, int labels, int episodes, BehaviouralCloningConfig config, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(episodes, 1);
+        var perEpisode = Math.Max(1, labels / episodes);
+        var data = ImitationRollouts.Run(task, learner: null, episodes: int.MaxValue, seed, labelLimit: perEpisode).Labelled;
+        for (var k = 1; k < episodes && data.Count < labels; k++)
+        {
+            var quota = k == episodes - 1 ? labels - data.Count : perEpisode;
+            data.AddRange(ImitationRollouts.Run(task, learner: null, episodes: int.MaxValue, seed + 100_000 * k, labelLimit: quota).Labelled);
+        }
+        var policy = makePolicy();
+        Fit(policy, data, task.IsDiscrete, config);
+        return policy;
+    }
 }
 
 /// <summary>DAgger's settings.</summary>

@@ -70,4 +70,56 @@ public static class ImitationExercises
             ? result
             : result with { Message = $"{result.Message}; that case has σ = e^-3 and every action at 4, far in the tail of every component: the densities underflow to 0 there, so work with log-densities" };
     }
+    /// <summary>
+    /// Why BC's errors compound (Ross and Bagnell 2010; Notes §7.1.3): in the simplest model, the learner errs with
+    /// probability ε at each step while it is on the expert's states, and after its first error it is off them for good
+    /// and errs at every later step. student(ε, T) → the expected number of erring steps in an episode of T steps,
+    /// Σ_{t=1..T} (1 − (1 − ε)^t). Float64 closed form; a failure names ε and T, and says when the answer is εT (no
+    /// compounding: a learner that stays on the expert's states) or εT(T+1)/2 (the small-ε approximation, which can exceed T).
+    /// </summary>
+    public static ExerciseResult CheckCompoundingMistakes(Func<double, int, double> student)
+    {
+        const string exercise = "compounding mistakes";
+        var cases = new (double Epsilon, int T)[] { (0.0, 10), (1.0, 5), (0.1, 1), (0.5, 3), (0.01, 500), (0.001, 500), (0.2, 40) };
+        for (var i = 0; i < cases.Length; i++)
+        {
+            var (epsilon, t) = cases[i];
+            var expected = CompoundingMistakes(epsilon, t);
+            double got;
+            try
+            {
+                got = student(epsilon, t);
+            }
+            catch (NotImplementedException e)
+            {
+                return new ExerciseResult(exercise, false, 0, $"not attempted yet: {e.Message}", Attempted: false);
+            }
+            catch (Exception e)
+            {
+                return new ExerciseResult(exercise, false, i + 1, $"case {i + 1} of {cases.Length}, ε = {epsilon}, T = {t}: your function threw {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+            }
+            if (!(Math.Abs(got - expected) <= 1e-9 * (1 + Math.Abs(expected))))
+            {
+                var hint = Math.Abs(got - epsilon * t) <= 1e-9 * (1 + epsilon * t)
+                    ? " That is εT: a learner whose every step is an independent ε-chance of error, with no compounding; here the first error takes it off the expert's states for good."
+                    : Math.Abs(got - epsilon * t * (t + 1) / 2) <= 1e-9 * (1 + epsilon * t * t)
+                        ? " That is εT(T+1)/2, the small-ε approximation; it overshoots when εT is not small (it can exceed T): use the exact probability that the first error came at or before step t."
+                        : "";
+                return new ExerciseResult(exercise, false, i + 1,
+                    $"case {i + 1} of {cases.Length}, ε = {epsilon}, T = {t}: expected {expected:G10} erring steps but your function returned {got:G10}.{hint}");
+            }
+        }
+        return new ExerciseResult(exercise, true, cases.Length, $"passed all {cases.Length} cases");
+    }
+
+    /// <summary>Σ_{t=1..T} (1 − (1 − ε)^t) in float64: the reference of <see cref="CheckCompoundingMistakes"/>.</summary>
+    internal static double CompoundingMistakes(double epsilon, int steps)
+    {
+        var total = 0.0;
+        for (var t = 1; t <= steps; t++)
+        {
+            total += 1 - Math.Pow(1 - epsilon, t);
+        }
+        return total;
+    }
 }
