@@ -1,6 +1,6 @@
 using Workbook.Notebooks;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 [Collection(GlobalStateCollection.Name)]
 public sealed class MetricsTests
