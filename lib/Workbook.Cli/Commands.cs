@@ -384,7 +384,13 @@ public static class Commands
                 },
             }).ConfigureAwait(false);
             results.Add(result);
-            output.WriteLine($"    {result.Status} in {result.Seconds:F1} s" + (result.OutputPath is null ? "" : $" -> {Relative(result.OutputPath, root)}"));
+            output.WriteLine($"    {(result.StudentEdition ? "student edition: " + result.Verdict : result.Status)} in {result.Seconds:F1} s"
+                + (result.OutputPath is null ? "" : $" -> {Relative(result.OutputPath, root)}"));
+            foreach (var exercise in result.Exercises)
+            {
+                output.WriteLine($"      {(exercise.State == Workbook.Engine.Claims.BundleExercise.Failed ? "failing" : exercise.State),-13}  {exercise.Exercise}"
+                    + (exercise.State == Workbook.Engine.Claims.BundleExercise.Passed ? "" : $": {exercise.Message.Split('\n')[0]}"));
+            }
         }
 
         output.WriteLine();
@@ -407,7 +413,11 @@ public static class Commands
             }
             return 1;
         }
-        output.WriteLine($"All {results.Count} notebook{(results.Count > 1 ? "s" : "")} passed.");
+        var students = results.Where(r => r.StudentEdition).ToList();
+        output.WriteLine(students.Count == 0
+            ? $"All {results.Count} notebook{(results.Count > 1 ? "s" : "")} passed."
+            : $"All {results.Count} notebook{(results.Count > 1 ? "s" : "")} ran without a failure"
+              + $" (student edition exercises: {string.Join(", ", students.SelectMany(r => r.Exercises).GroupBy(e => e.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"))}).");
         return 0;
     }
 
@@ -481,7 +491,7 @@ public static class Commands
         var rows = results.Select(r => new[]
         {
             Relative(r.NotebookPath, root),
-            r.Status,
+            r.StudentEdition ? r.Verdict : r.Status,
             $"{r.Cells.Count(c => !c.Injected)}/{r.CodeCells}",
             r.Seconds.ToString("F1", CultureInfo.InvariantCulture),
             string.Join(", ", r.Metrics.Select(m => $"{m.Key}={m.Value.ToString("G4", CultureInfo.InvariantCulture)}")),

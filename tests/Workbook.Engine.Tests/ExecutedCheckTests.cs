@@ -66,6 +66,92 @@ public sealed class ExecutedCheckTests
         // Written twice on purpose (the engine does not reference the notebooks' library): held equal here.
         Assert.Equal(Workbook.Notebooks.MetricTable.BundleMimeType, ExecutedNotebookCheck.BundleMimeType);
         Assert.Equal(Workbook.Notebooks.MetricTable.BundleFormat, ExecutedNotebookCheck.BundleFormat);
+        Assert.Equal(Workbook.Notebooks.MetricTable.BundleFormatV1, MetricsBundle.FormatV1);
+        // What the library writes now reads back, exercise states included.
+        Workbook.Notebooks.Metrics.Clear();
+        try
+        {
+            var stub = Workbook.Exercises.Exercise.CheckValues<int, int>("double", _ => throw new NotImplementedException("Exercise 1"), new[] { (1, 2) });
+            Workbook.Notebooks.Metrics.Report("exercise_passed", stub.Passed ? 1 : 0);
+            var bundle = MetricsBundle.Parse(JsonNode.Parse(Workbook.Notebooks.Metrics.Summary().ToBundleJson())!.AsObject());
+            Assert.Equal(2, bundle.Version);
+            Assert.Equal(new BundleExercise("exercise_passed", "double", "not attempted", "not attempted yet: Exercise 1", 0), bundle.Exercises!["exercise_passed"]);
+        }
+        finally
+        {
+            Workbook.Notebooks.Metrics.Clear();
+        }
+    }
+
+    private const string BundleV2 = "{\"format\":\"workbook-metrics/2\",\"host\":\"workbook-engine\",\"metrics\":{\"accuracy\":0.93,\"loss\":1.5," +
+        "\"exercise_passed\":0,\"exercise_ridge_passed\":0,\"exercise_adam_passed\":1},\"exercises\":{" +
+        "\"exercise_passed\":{\"exercise\":\"online softmax\",\"state\":\"failed\",\"message\":\"case 2 of 6: expected 1.2, got 2.5\",\"cases\":2}," +
+        "\"exercise_ridge_passed\":{\"exercise\":\"ridge\",\"state\":\"not attempted\",\"message\":\"not attempted yet: Exercise 2\",\"cases\":0}," +
+        "\"exercise_adam_passed\":{\"exercise\":\"Adam update\",\"state\":\"passed\",\"message\":\"passed all 4 cases\",\"cases\":4}}}";
+
+    [Fact]
+    public void Both_bundle_versions_are_read_and_version_2_says_failed_or_not_attempted()
+    {
+        var folder = Notebooks.TempFolder("executed");
+        var claims = new JsonObject
+        {
+            ["metrics"] = new JsonObject
+            {
+                ["accuracy"] = ">= 0.9", ["exercise_passed"] = "== 1", ["exercise_ridge_passed"] = "== 1", ["exercise_adam_passed"] = "== 1",
+            },
+        };
+        var v2 = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject { [ExecutedNotebookCheck.BundleMimeType] = NotebookDocument.ToMultiline(BundleV2) }), (JsonObject)claims.DeepClone()));
+        Assert.Equal(2, v2.Bundle!.Version);
+        Assert.False(v2.Passed);
+        var report = v2.Describe();
+        Assert.Contains("metric exercise_passed = 0 misses its bound == 1 (online softmax: failed: case 2 of 6: expected 1.2, got 2.5)", report);
+        Assert.Contains("metric exercise_ridge_passed = 0 misses its bound == 1 (ridge: not attempted: not attempted yet: Exercise 2)", report);
+        Assert.Contains("ok: metric exercise_adam_passed = 1 meets == 1", report);
+        Assert.Equal(new[] { "failed", "not attempted", "passed" }, v2.Bundle.ExerciseStates().Select(e => e.State));
+
+        // The same numbers in a version-1 bundle: held to the same bounds; its exercises can only be passed or failed.
+        var v1Text = "{\"format\":\"workbook-metrics/1\",\"host\":\"polyglot\",\"metrics\":{\"accuracy\":0.93,\"exercise_passed\":0,\"exercise_ridge_passed\":0,\"exercise_adam_passed\":1}}";
+        var v1 = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            ["text/html"] = $"<table></table><script type=\"{ExecutedNotebookCheck.BundleMimeType}\" class=\"workbook-metrics-bundle\">{v1Text}</script>",
+        }), (JsonObject)claims.DeepClone()));
+        Assert.Equal(1, v1.Bundle!.Version);
+        Assert.Null(v1.Bundle.Exercises);
+        Assert.Equal(v2.Claims.Select(c => (c.Name, c.Passed)), v1.Claims.Select(c => (c.Name, c.Passed)));
+        Assert.Contains("metric exercise_ridge_passed = 0 misses its bound == 1", v1.Describe());
+        Assert.Equal(new[] { "failed", "failed", "passed" }, v1.Bundle.ExerciseStates().Select(e => e.State));
+
+        // A bundle of an unknown version, or a version 2 without its exercises, does not read.
+        var unknown = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse("{\"format\":\"workbook-metrics/3\",\"metrics\":{}}"),
+        }), (JsonObject)claims.DeepClone()));
+        Assert.Contains("not in the format workbook-metrics/2 or workbook-metrics/1", unknown.Describe());
+        var noExercises = ExecutedNotebookCheck.Check(Executed(folder, Display(new JsonObject
+        {
+            [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse("{\"format\":\"workbook-metrics/2\",\"metrics\":{}}"),
+        }), (JsonObject)claims.DeepClone()));
+        Assert.Contains("has no \"exercises\" object", noExercises.Describe());
+    }
+
+    [Fact]
+    public async Task The_cli_checks_both_bundle_versions()
+    {
+        var claims = new JsonObject { ["metrics"] = new JsonObject { ["accuracy"] = ">= 0.9", ["exercise_passed"] = "== 1" } };
+        foreach (var text in new[] { Bundle.Replace("\"loss\":1.5", "\"exercise_passed\":1"), BundleV2.Replace("\"exercise_passed\":0", "\"exercise_passed\":1").Replace("\"state\":\"failed\"", "\"state\":\"passed\"") })
+        {
+            var folder = Notebooks.TempFolder("executed-cli");
+            Executed(folder, Display(new JsonObject { [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(text) }), (JsonObject)claims.DeepClone());
+            var output = new StringWriter();
+            var error = new StringWriter();
+            Assert.True(0 == await Cli.Commands.RunAsync(new[] { "check", "--executed", folder }, output, error), output + "\n" + error);
+            Assert.Contains("nb.ipynb: ok (2 claims hold", output.ToString());
+        }
+        var failing = Notebooks.TempFolder("executed-cli");
+        Executed(failing, Display(new JsonObject { [ExecutedNotebookCheck.BundleMimeType] = JsonNode.Parse(BundleV2) }), (JsonObject)claims.DeepClone());
+        var failedError = new StringWriter();
+        Assert.Equal(1, await Cli.Commands.RunAsync(new[] { "check", "--executed", failing }, new StringWriter(), failedError));
+        Assert.Contains("(online softmax: failed: case 2 of 6: expected 1.2, got 2.5)", failedError.ToString());
     }
 
     [Fact]

@@ -23,24 +23,27 @@ public sealed record ErrorOutput(int Cell, string Name, string Value)
 /// <c>Metrics.Summary()</c>, writes (<see cref="BundleMimeType"/>, or the copy embedded in its HTML);
 /// the bounds come from the notebook's metadata. Error outputs fail the check.
 /// </summary>
-public sealed partial class ExecutedNotebookCheck
+public sealed class ExecutedNotebookCheck
 {
     /// <summary>MIME type of the metrics bundle (Workbook.Notebooks.MetricTable.BundleMimeType).</summary>
-    public const string BundleMimeType = "application/vnd.workbook.metrics+json";
+    public const string BundleMimeType = MetricsBundle.MimeType;
 
-    /// <summary>Format tag of the bundle (Workbook.Notebooks.MetricTable.BundleFormat).</summary>
-    public const string BundleFormat = "workbook-metrics/1";
+    /// <summary>Format tag of the bundle the library writes now (Workbook.Notebooks.MetricTable.BundleFormat); version 1 is read too.</summary>
+    public const string BundleFormat = MetricsBundle.Format;
 
-    private ExecutedNotebookCheck(string path, IReadOnlyDictionary<string, double>? metrics, string? host,
-        IReadOnlyList<ErrorOutput> errors, IReadOnlyList<ClaimResult> claims, string? problem)
+    private ExecutedNotebookCheck(string path, MetricsBundle? bundle, IReadOnlyList<ErrorOutput> errors, IReadOnlyList<ClaimResult> claims, string? problem)
     {
         Path = path;
-        Metrics = metrics;
-        Host = host;
+        Bundle = bundle;
+        Metrics = bundle?.Metrics;
+        Host = bundle?.Host;
         Errors = errors;
         Claims = claims;
         Problem = problem;
     }
+
+    /// <summary>The last bundle in the notebook (version 1 or 2), or null when it has none.</summary>
+    public MetricsBundle? Bundle { get; }
 
     /// <summary>The executed notebook's path.</summary>
     public string Path { get; }
@@ -78,7 +81,7 @@ public sealed partial class ExecutedNotebookCheck
             claimsMetadata = NotebookDocument.Load(sourceNotebook).Metadata;
         }
         var errors = new List<ErrorOutput>();
-        JsonObject? bundle = null;
+        MetricsBundle? bundle = null;
         string? problem = null;
         foreach (var cell in document.Cells)
         {
@@ -95,7 +98,7 @@ public sealed partial class ExecutedNotebookCheck
                         value.Split('\n')[0].Trim()));
                     continue;
                 }
-                if (output["data"] is JsonObject data && ReadBundle(data, out var found, out var error))
+                if (output["data"] is JsonObject data && MetricsBundle.TryRead(data, out var found, out var error))
                 {
                     bundle = found;
                     problem = error is null ? null : $"cell {cell.Number}: {error}";
@@ -115,21 +118,9 @@ public sealed partial class ExecutedNotebookCheck
         }
         if (problem is not null || bundle is null)
         {
-            return new ExecutedNotebookCheck(path, null, null, errors, Array.Empty<ClaimResult>(), problem);
+            return new ExecutedNotebookCheck(path, null, errors, Array.Empty<ClaimResult>(), problem);
         }
-        var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (var (name, node) in bundle["metrics"] as JsonObject ?? new JsonObject())
-        {
-            metrics[name] = node switch
-            {
-                JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
-                JsonValue v when v.GetValueKind() == JsonValueKind.String =>
-                    double.Parse(v.GetValue<string>(), NumberStyles.Float, CultureInfo.InvariantCulture),
-                _ => double.NaN,
-            };
-        }
-        return new ExecutedNotebookCheck(path, metrics, bundle["host"]?.GetValue<string>(), errors,
-            claims.Check(metrics, seconds: null), null);
+        return new ExecutedNotebookCheck(path, bundle, errors, claims.Check(bundle.Metrics, seconds: null), null);
     }
 
     /// <summary>A report a person reads: one line per problem, error and claim.</summary>
@@ -141,61 +132,9 @@ public sealed partial class ExecutedNotebookCheck
             lines.Add(Problem);
         }
         lines.AddRange(Errors.Select(e => $"error output in {e}"));
-        lines.AddRange(Claims.Select(c => (c.Passed ? "ok: " : "FAILED: ") + c.Message));
+        // A version-2 bundle says why an exercise metric missed its bound: failed (with the check's message) or not attempted.
+        lines.AddRange(Claims.Select(c => (c.Passed ? "ok: " : "FAILED: ") + c.Message
+            + (!c.Passed && Bundle?.Exercises is { } exercises && exercises.TryGetValue(c.Name, out var exercise) ? $" ({exercise})" : "")));
         return string.Join(Environment.NewLine, lines);
     }
-
-    // A bundle is either the bundle MIME entry (a JSON object, or its text as written by a kernel),
-    // or the copy embedded in the summary's HTML table.
-    private static bool ReadBundle(JsonObject data, out JsonObject? bundle, out string? error)
-    {
-        bundle = null;
-        error = null;
-        string? text = null;
-        if (data[BundleMimeType] is { } node)
-        {
-            if (node is JsonObject direct)
-            {
-                bundle = direct;
-            }
-            else
-            {
-                text = NotebookDocument.ReadMultiline(node, BundleMimeType);
-            }
-        }
-        else if (data["text/html"] is { } html)
-        {
-            var match = EmbeddedBundle().Match(NotebookDocument.ReadMultiline(html, "text/html"));
-            if (!match.Success)
-            {
-                return false;
-            }
-            text = match.Groups["json"].Value.Replace("<\\/", "</", StringComparison.Ordinal);
-        }
-        else
-        {
-            return false;
-        }
-        if (bundle is null)
-        {
-            try
-            {
-                bundle = JsonNode.Parse(text!) as JsonObject;
-            }
-            catch (JsonException e)
-            {
-                error = $"the metrics bundle is not valid JSON ({e.Message})";
-                return true;
-            }
-        }
-        if (bundle?["format"]?.GetValue<string>() != BundleFormat || bundle["metrics"] is not JsonObject)
-        {
-            error = $"the metrics bundle is not in the format {BundleFormat}";
-            bundle = null;
-        }
-        return true;
-    }
-
-    [GeneratedRegex("<script type=\"application/vnd\\.workbook\\.metrics\\+json\"[^>]*>(?<json>.*?)</script>", RegexOptions.Singleline)]
-    private static partial Regex EmbeddedBundle();
 }

@@ -31,6 +31,9 @@ public static partial class StudentEdition
     /// <summary>The prefix of a line inside a region that becomes the student's stub.</summary>
     public const string Stub = "// STUB:";
 
+    /// <summary>Whether notebook metadata marks a student edition (<c>metadata.workbook.student_edition</c>).</summary>
+    public static bool IsEdition(JsonObject? notebookMetadata) => notebookMetadata?["workbook"]?["student_edition"] is JsonObject;
+
     /// <summary>
     /// The student edition of <paramref name="document"/>, to be written into <paramref name="outputFolder"/>.
     /// Throws <see cref="NotebookFormatException"/> naming the notebook, cell and line of a region

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Workbook.Engine.Claims;
 using Workbook.Engine.Documents;
 using Workbook.Engine.Protocol;
 
@@ -97,6 +98,19 @@ internal static class ExecutedNotebook
             }).ToArray()),
             ["failures"] = new JsonArray(result.Failures.Select(f => (JsonNode)JsonValue.Create(f.Message)).ToArray()),
         };
+        if (result.StudentEdition)
+        {
+            // The student's verdict: the exercises by state (the claims above leave out the machine-dependent ones).
+            var run = workbook["run"]!.AsObject();
+            run["verdict"] = result.Verdict;
+            run["exercises"] = new JsonArray(result.Exercises.Select(e => (JsonNode)new JsonObject
+            {
+                ["metric"] = e.Metric,
+                ["exercise"] = e.Exercise,
+                ["state"] = e.State,
+                ["message"] = e.Message,
+            }).ToArray());
+        }
         if (!executed.ContainsKey("nbformat_minor"))
         {
             executed["nbformat_minor"] = 5;

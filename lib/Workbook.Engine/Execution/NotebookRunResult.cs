@@ -55,8 +55,41 @@ public sealed class NotebookRunResult
     /// <summary>The executed notebook (null when the source could not be read).</summary>
     public JsonObject? Executed { get; set; }
 
+    /// <summary>
+    /// Whether the notebook is a student edition (<c>metadata.workbook.student_edition</c>, written by
+    /// <c>workbook student</c>): its verdict is about the exercises, without the author's machine-dependent bounds.
+    /// </summary>
+    public bool StudentEdition { get; set; }
+
+    /// <summary>
+    /// A student edition's exercises, each passed, not attempted or failed, from the summary's metrics bundle
+    /// (empty for an author's notebook, whose exercise metrics are ordinary claims).
+    /// </summary>
+    public List<BundleExercise> Exercises { get; } = new();
+
+    /// <summary>
+    /// The run's verdict in a word or a few: the <see cref="Status"/>; for a student edition whose cells all ran, the
+    /// exercises by state ("3 not attempted", "1 passed, 1 not attempted, 1 failing").
+    /// </summary>
+    public string Verdict
+    {
+        get
+        {
+            if (!StudentEdition || TimedOut || Failures.Any(f => f.Metric is null || !f.Metric.StartsWith("exercise", StringComparison.Ordinal)))
+            {
+                return Status;
+            }
+            var counts = new[] { (BundleExercise.Passed, "passed"), (BundleExercise.NotAttempted, "not attempted"), (BundleExercise.Failed, "failing") }
+                .Select(s => (Count: Exercises.Count(e => e.State == s.Item1), Word: s.Item2))
+                .Where(s => s.Count > 0)
+                .Select(s => $"{s.Count} {s.Word}")
+                .ToList();
+            return counts.Count == 0 ? "no exercise" : string.Join(", ", counts);
+        }
+    }
+
     /// <summary>A report of every failure, for a student: one line each.</summary>
     public string Describe() => Failures.Count == 0
-        ? $"{NotebookPath}: passed in {Seconds:F1} s"
+        ? StudentEdition ? $"{NotebookPath}: {Verdict}, no failure, in {Seconds:F1} s" : $"{NotebookPath}: passed in {Seconds:F1} s"
         : string.Join("\n", Failures.Select(f => f.Message));
 }

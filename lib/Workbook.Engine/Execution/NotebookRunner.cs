@@ -64,7 +64,12 @@ public static class NotebookRunner
             result.Failures.Add(new RunFailure(null, null, $"{path}: the worker process could not run: {e.Message}"));
         }
 
-        if (claims is not null)
+        result.StudentEdition = StudentEdition.IsEdition(document.Metadata);
+        if (claims is not null && result.StudentEdition)
+        {
+            StudentVerdict(result, claims);
+        }
+        else if (claims is not null)
         {
             var completed = result.Failures.Count == 0;
             result.Claims.AddRange(claims.Check(result.Metrics, completed ? result.Seconds : null));
@@ -79,6 +84,44 @@ public static class NotebookRunner
         result.Executed = ExecutedNotebook.Build(document, result, parametersCell, injectedSource);
         ExecutedNotebook.Write(result, options);
         return result;
+    }
+
+    /// <summary>
+    /// A student edition's verdict: each exercise passed, not attempted or failing (from the summary's metrics bundle;
+    /// only a failing one fails the run), every other claim held as in the author's notebook, except what depends on the
+    /// machine (the time budget and the metrics the notebook declares <c>varying</c>: times, throughput), which stays out
+    /// of the student's verdict along with the author's advice that goes with it.
+    /// </summary>
+    private static void StudentVerdict(NotebookRunResult result, NotebookClaims claims)
+    {
+        var completed = result.Failures.Count == 0;
+        var machineDependent = claims.Varying;
+        result.Claims.AddRange(claims.Check(result.Metrics, seconds: null).Where(c => !machineDependent.Contains(c.Name)));
+        var bundle = MetricsBundle.Last(result.Cells.SelectMany(c => c.Outputs).OfType<System.Text.Json.Nodes.JsonObject>(), out _);
+        var states = bundle?.Exercises ?? new Dictionary<string, BundleExercise>();
+        foreach (var (name, value) in result.Metrics.Where(m => m.Key.StartsWith("exercise", StringComparison.Ordinal)))
+        {
+            result.Exercises.Add(states.TryGetValue(name, out var known)
+                ? known
+                : new BundleExercise(name, name, value == 1 ? BundleExercise.Passed : BundleExercise.Failed,
+                    value == 1 ? "" : $"{name} = {value.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (the run wrote no summary saying more)", 0));
+        }
+        if (!completed)
+        {
+            return;
+        }
+        foreach (var claim in result.Claims.Where(c => !c.Passed))
+        {
+            var exercise = result.Exercises.FirstOrDefault(e => e.Metric == claim.Name);
+            if (exercise is null)
+            {
+                result.Failures.Add(new RunFailure(null, null, $"{result.NotebookPath}: {claim.Message}", claim.Name));
+            }
+            else if (exercise.State == BundleExercise.Failed)
+            {
+                result.Failures.Add(new RunFailure(null, null, $"{result.NotebookPath}: exercise {exercise.Exercise} is failing: {exercise.Message}", claim.Name));
+            }
+        }
     }
 
     /// <summary>The worker assembly: Workbook.Engine.dll (with its runtimeconfig.json beside it).</summary>

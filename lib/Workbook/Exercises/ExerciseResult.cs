@@ -13,6 +13,10 @@ namespace Workbook.Exercises;
 /// (it threw <see cref="NotImplementedException"/>): "not attempted", not a failure with a stack trace.</param>
 public sealed record ExerciseResult(string Exercise, bool Passed, int CasesChecked, string Message, bool Attempted = true)
 {
+    // Every result a check makes is evidence for the exercise metric reported next (ExerciseLog); the same for every
+    // instance, so it never makes two results unequal.
+    private readonly bool logged = ExerciseLog.Record(Exercise, Passed, Attempted, Message, CasesChecked);
+
     /// <inheritdoc />
     public override string ToString() => $"{(Passed ? "PASSED" : Attempted ? "FAILED" : "NOT ATTEMPTED")} {Exercise}: {Message}";
 }

@@ -40,7 +40,10 @@ public sealed class Plugged<TDelegate> where TDelegate : Delegate
             try
             {
                 var result = student();
-                Interlocked.Increment(ref studentCalls);
+                if (Interlocked.Increment(ref studentCalls) == 1)
+                {
+                    ExerciseLog.RecordPlugged(Exercise, ranStudents: true);
+                }
                 return result;
             }
             catch (NotImplementedException)
@@ -48,7 +51,10 @@ public sealed class Plugged<TDelegate> where TDelegate : Delegate
                 // the stub: fall back for good (below)
             }
         }
-        Interlocked.Increment(ref referenceCalls);
+        if (Interlocked.Increment(ref referenceCalls) == 1)
+        {
+            ExerciseLog.RecordPlugged(Exercise, ranStudents: false);
+        }
         return reference();
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Workbook.Exercises;
 
 namespace Workbook.Notebooks;
 
@@ -9,6 +10,12 @@ namespace Workbook.Notebooks;
 /// <param name="Description">what was measured, in words, for the person reading the notebook.</param>
 public sealed record Metric(string Name, double Value, string? Description = null)
 {
+    /// <summary>
+    /// For an exercise metric (a name starting with <c>exercise</c>): the exercise's state (passed, failed, not
+    /// attempted) and its check's message; null for every other metric.
+    /// </summary>
+    public ExerciseStatus? Exercise { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Name} = {Value.ToString("G6", CultureInfo.InvariantCulture)}" + (Description is null ? "" : $"  ({Description})");
@@ -40,7 +47,40 @@ public static partial class Metrics
     /// Returns the metric, which displays as a one-row table when it is a cell's last expression.
     /// </summary>
     /// <exception cref="ArgumentException">the name is not snake_case.</exception>
+    /// <remarks>
+    /// An exercise metric (a name starting with <c>exercise</c>, declared <c>== 1</c>) also records the exercise's
+    /// state: passed when the value is 1; otherwise "not attempted" or "failed" with the check's message, from the
+    /// checks and plugged-in functions that ran since the previous exercise metric (<see cref="ExerciseLog.Resolve(string, double, string?)"/>).
+    /// </remarks>
     public static Metric Report(string name, double value, string? description = null)
+    {
+        CheckName(name);
+        return Add(new Metric(name, value, description)
+        {
+            Exercise = IsExercise(name) ? ExerciseLog.Resolve(name, value, description) : null,
+        });
+    }
+
+    /// <summary>
+    /// Reports an exercise check straight from its result: the value is 1 when it passed and 0 otherwise, and the
+    /// metric records the check's state (passed, failed, not attempted) and message.
+    /// </summary>
+    /// <exception cref="ArgumentException">the name is not snake_case or does not start with <c>exercise</c>.</exception>
+    public static Metric Report(string name, ExerciseResult result, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        CheckName(name);
+        if (!IsExercise(name))
+        {
+            throw new ArgumentException($"Metric name '{name}' reports an exercise check, so it starts with \"exercise\".", nameof(name));
+        }
+        return Add(new Metric(name, result.Passed ? 1 : 0, description) { Exercise = ExerciseLog.Resolve(result) });
+    }
+
+    /// <summary>Whether <paramref name="name"/> names an exercise metric (it starts with <c>exercise</c>).</summary>
+    public static bool IsExercise(string name) => name.StartsWith("exercise", StringComparison.Ordinal);
+
+    private static void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || !NamePattern().IsMatch(name))
         {
@@ -48,7 +88,11 @@ public static partial class Metrics
                 $"Metric name '{name}' is not snake_case (lower-case letters, digits and '_', starting with a letter).",
                 nameof(name));
         }
-        var metric = new Metric(name, value, description);
+    }
+
+    private static Metric Add(Metric metric)
+    {
+        var (name, value) = (metric.Name, metric.Value);
         lock (reported)
         {
             reported.Add(metric);
@@ -81,6 +125,7 @@ public static partial class Metrics
         {
             reported.Clear();
         }
+        ExerciseLog.Clear();
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
@@ -97,8 +142,11 @@ public sealed record MetricTable(IReadOnlyList<Metric> Metrics, bool IsSummary =
     public const string BundleMimeType = "application/vnd.workbook.metrics+json";
 
     /// <summary>
-    /// The bundle: <c>{"format": "workbook-metrics/1", "metrics": {"name": value, ...}}</c>, values
-    /// written so that they parse back to the same double (NaN and infinities as strings).
+    /// The bundle: <c>{"format": "workbook-metrics/2", "host": "...", "metrics": {"name": value, ...},
+    /// "exercises": {"exercise_metric": {"exercise": "online softmax", "state": "passed" | "failed" | "not attempted",
+    /// "message": "...", "cases": 6}, ...}}</c>. Values are written so that they parse back to the same double (NaN and
+    /// infinities as strings). Version 1 had no "exercises": its <c>exercise_*_passed = 0</c> could not tell a failed
+    /// exercise from one not attempted. Readers (<c>workbook check --executed</c>, <c>workbook grade</c>) read both.
     /// </summary>
     public string ToBundleJson()
     {
@@ -109,17 +157,35 @@ public sealed record MetricTable(IReadOnlyList<Metric> Metrics, bool IsSummary =
                 ? System.Text.Json.Nodes.JsonValue.Create(metric.Value)
                 : System.Text.Json.Nodes.JsonValue.Create(metric.Value.ToString(CultureInfo.InvariantCulture));
         }
+        var exercises = new System.Text.Json.Nodes.JsonObject();
+        foreach (var metric in Metrics)
+        {
+            if (metric.Exercise is { } exercise)
+            {
+                exercises[metric.Name] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["exercise"] = exercise.Exercise,
+                    ["state"] = exercise.StateText,
+                    ["message"] = exercise.Message,
+                    ["cases"] = exercise.CasesChecked,
+                };
+            }
+        }
         var bundle = new System.Text.Json.Nodes.JsonObject
         {
             ["format"] = BundleFormat,
             ["host"] = NotebookHost.Name,
             ["metrics"] = metrics,
+            ["exercises"] = exercises,
         };
         return bundle.ToJsonString();
     }
 
-    /// <summary>The bundle's format tag.</summary>
-    public const string BundleFormat = "workbook-metrics/1";
+    /// <summary>The bundle's format tag (version 2: with the exercises' states).</summary>
+    public const string BundleFormat = "workbook-metrics/2";
+
+    /// <summary>The first version's tag (metrics only), still read by <c>workbook check --executed</c>.</summary>
+    public const string BundleFormatV1 = "workbook-metrics/1";
 
     /// <inheritdoc />
     public override string ToString() => string.Join(Environment.NewLine, Metrics.Select(m => m.ToString()));

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Convnets;
 
 /// <summary>Scenes with masks and boxes, segmentation scores, saliency and guided backprop, and input optimisation.</summary>
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class SeeingTests
 {
     [Fact]

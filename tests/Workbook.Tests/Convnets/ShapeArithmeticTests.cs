@@ -6,7 +6,7 @@ namespace Workbook.Tests.Convnets;
 
 /// <summary>The library's shape arithmetic and parameter counts equal what TorchSharp's layers do, and published counts.</summary>
 // Depends on torch's thread count or global generator, which parallel test classes share: runs alone.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class ShapeArithmeticTests
 {
     [Fact]

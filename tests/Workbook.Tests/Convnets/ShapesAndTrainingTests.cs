@@ -9,7 +9,7 @@ namespace Workbook.Tests.Convnets;
 /// <summary>The shape images are deterministic and learnable; plain deep stacks lose the gradient and residual ones keep it.</summary>
 // Seeds torch's global generator or depends on its thread count, which parallel test classes share:
 // runs with the other process-wide-state tests, alone (a fresh-clone run on 2026-12-01 saw both go wrong in parallel).
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class ShapesAndTrainingTests
 {
     [Fact]

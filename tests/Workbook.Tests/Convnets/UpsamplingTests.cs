@@ -9,7 +9,7 @@ namespace Workbook.Tests.Convnets;
 /// and MaxUnpool2d. The comparisons with conv_transpose2d run in float64, the reference (float32 convolutions are
 /// checked against it by <see cref="Workbook.Tensors.ConvolutionSelfTest"/>).
 /// </summary>
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class UpsamplingTests
 {
     [Fact]

@@ -8,7 +8,7 @@ namespace Workbook.Tests.DeepNets;
 /// <summary>The hand-written backward pass equals autograd, and both agree with finite differences (float64).</summary>
 // Seeds torch's global generator or depends on its thread count, which parallel test classes share:
 // runs with the other process-wide-state tests, alone (a fresh-clone run on 2026-12-01 saw both go wrong in parallel).
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class BackpropTests
 {
     [Theory]

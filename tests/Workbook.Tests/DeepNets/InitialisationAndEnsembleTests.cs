@@ -8,7 +8,7 @@ namespace Workbook.Tests.DeepNets;
 /// <summary>Initialisation schemes draw what they say; ensembles and training do what the notebook relies on.</summary>
 // Seeds torch's global generator or depends on its thread count, which parallel test classes share:
 // runs with the other process-wide-state tests, alone (a fresh-clone run on 2026-12-01 saw both go wrong in parallel).
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class InitialisationAndEnsembleTests
 {
     [Theory]

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Foundations;
 
 // Depends on torch's thread count or global generator, which parallel test classes share: runs alone.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class PolynomialRegressionTests
 {
     [Fact]

@@ -6,7 +6,7 @@ namespace Workbook.Tests.Optimization;
 
 // torch.optim's steps once failed with "Unknown scalar type" while other test classes ran in parallel
 // (a fresh-clone run, 2026-12-01); they run with the other process-wide-state tests, one at a time.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class OptimizationExerciseTests
 {
     [Fact]

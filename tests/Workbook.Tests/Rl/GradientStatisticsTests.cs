@@ -1,7 +1,7 @@
 using Workbook.Rl;
 using Workbook.Rl.Algorithms;
 using Workbook.Rl.Environments;
-using Workbook.Tests.Foundation;
+using Workbook.Tests.Core;
 using static TorchSharp.torch;
 
 namespace Workbook.Tests.Rl;

@@ -8,7 +8,7 @@ namespace Workbook.Tests.Rl;
 
 /// <summary>Scripted experts, behavioural cloning against DAgger, history features, and the multimodal action distributions.</summary>
 // torch.set_num_threads and manual_seed are process-wide.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class ImitationTests
 {
     public ImitationTests() => torch.set_num_threads(1);

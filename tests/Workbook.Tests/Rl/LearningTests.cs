@@ -7,7 +7,7 @@ namespace Workbook.Tests.Rl;
 
 /// <summary>Agents really learn. Tiny networks are fastest on one libtorch thread.</summary>
 // torch.set_num_threads is process-wide and libtorch rejects changing it while other tests run parallel work.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class LearningTests
 {
     public LearningTests() => torch.set_num_threads(1);

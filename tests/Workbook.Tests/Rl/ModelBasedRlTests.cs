@@ -7,7 +7,7 @@ namespace Workbook.Tests.Rl;
 
 /// <summary>Notebook 23: the ensemble model, its error and uncertainty measurements, the planners, the model environment and the exercise.</summary>
 // torch.set_num_threads and manual_seed are process-wide: run with the other global-state tests.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class ModelBasedRlTests
 {
     public ModelBasedRlTests() => torch.set_num_threads(1);

@@ -13,7 +13,7 @@ namespace Workbook.Tests.Rl;
 /// the real training loop, its own check fails, and the cell's outcome reports the run against the reference's run
 /// (both values, and a warning that the function failed its check). Small budgets: what is tested is the reporting.
 /// </summary>
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class PluggedOutcomeTests
 {
     public PluggedOutcomeTests() => torch.set_num_threads(1);

@@ -16,7 +16,7 @@ namespace Workbook.Tests.Rl;
 /// (<see cref="Plugged{TDelegate}.Outcome"/>): worse than the reference, with the warning that the check failed.
 /// </summary>
 // torch.set_num_threads and manual_seed are process-wide: run with the other global-state tests.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class PluggedSeamOutcomeTests
 {
     public PluggedSeamOutcomeTests() => torch.set_num_threads(1);

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Workbook.Tests.Rl;
 
 // torch.set_num_threads is process-wide and libtorch rejects changing it while other tests run parallel work.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class PolicyAndTrpoMathTests
 {
     public PolicyAndTrpoMathTests() => set_num_threads(1);

@@ -13,7 +13,7 @@ namespace Workbook.Tests.Rl;
 /// would) are the ones the real training loop uses, and the run still learns.
 /// </summary>
 // torch.set_num_threads is process-wide and libtorch rejects changing it while other tests run parallel work.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class SeamTests
 {
     public SeamTests() => torch.set_num_threads(1);

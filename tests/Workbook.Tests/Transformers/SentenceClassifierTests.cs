@@ -1,5 +1,5 @@
 using Workbook.Data.Grammar;
-using Workbook.Tests.Foundation;
+using Workbook.Tests.Core;
 using Workbook.Transformers;
 using static TorchSharp.torch;
 

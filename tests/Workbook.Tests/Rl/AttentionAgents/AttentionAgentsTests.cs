@@ -9,7 +9,7 @@ namespace Workbook.Tests.Rl.AttentionAgents;
 
 /// <summary>Notebooks 22 and 22b: the entity-set environments, the attention policy's set properties, the exercises and learning.</summary>
 // torch.set_num_threads and manual_seed are process-wide: run with the other global-state tests.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class AttentionAgentsTests
 {
     // A remembered step's slot, (1, age / window, observation...), written from its definition (the library's is internal).

@@ -10,7 +10,7 @@ namespace Workbook.Tests.Rl.ValueBased;
 
 /// <summary>Tabular Q-learning against value iteration, the replay buffer, the DQN target, and DQN learning CartPole.</summary>
 // torch.set_num_threads and manual_seed are process-wide.
-[Collection(Workbook.Tests.Foundation.GlobalStateCollection.Name)]
+[Collection(Workbook.Tests.Core.GlobalStateCollection.Name)]
 public sealed class QLearningTests
 {
     public QLearningTests() => torch.set_num_threads(1);

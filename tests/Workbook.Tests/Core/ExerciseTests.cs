@@ -1,7 +1,7 @@
 using Workbook.Exercises;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 public sealed class ExerciseTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Workbook.Charts;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 public sealed class ChartHtmlTests
 {

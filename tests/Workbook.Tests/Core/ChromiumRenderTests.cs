@@ -4,7 +4,7 @@ using Workbook.Charts;
 
 using Workbook.Testing;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 /// <summary>
 /// Draws charts in headless Chromium from a local file with networking off, proving the inlined

@@ -1,4 +1,4 @@
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 /// <summary>
 /// Tests that touch process-wide state (the formatter registry, AppContext host data, reported

@@ -1,6 +1,6 @@
 using Workbook.Notebooks;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 [Collection(GlobalStateCollection.Name)]
 public sealed class MetricsTests
@@ -60,6 +60,66 @@ public sealed class MetricsTests
             // An ordinary table of metrics (one Report) carries no bundle.
             var single = new MetricTable(summary.Metrics);
             Assert.DoesNotContain("<script", Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(single, "text/html"));
+        }
+        finally
+        {
+            Metrics.Clear();
+        }
+    }
+
+    [Fact]
+    public void TheBundleCarriesEachExerciseStateAndMessage()
+    {
+        Metrics.Clear();
+        try
+        {
+            static int Double(int x) => 2 * x;
+            static int Wrong(int x) => x + 1;
+            static int Stub(int x) => throw new NotImplementedException("Exercise 3: double x");
+            var cases = new[] { (1, 2), (3, 6) };
+
+            // A check passes, a check fails, a stub is not attempted; the metrics are reported as the notebooks do.
+            var passed = Exercises.Exercise.CheckValues("double", Double, cases);
+            Metrics.Report("exercise_double_passed", passed.Passed ? 1 : 0, "the doubling exercise passes");
+            var failed = Exercises.Exercise.CheckValues("double", Wrong, cases);
+            Metrics.Report("exercise_wrong_passed", failed.Passed ? 1 : 0);
+            var stub = Exercises.Exercise.CheckValues("double", Stub, cases);
+            Metrics.Report("exercise_stub_passed", stub.Passed ? 1 : 0);
+            // A demonstration failing the check before the student's stub: the stub's state wins.
+            Exercises.Exercise.CheckValues("double", Wrong, cases);
+            var stubAgain = Exercises.Exercise.CheckValues("double", Stub, cases);
+            Metrics.Report("exercise_after_demo_passed", stubAgain.Passed ? 1 : 0);
+            // A plugged-in stub falls back to the reference: not attempted; a plugged-in function that ran and missed its goal: failed.
+            var plugged = Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => throw new NotImplementedException(), (a, b, c) => a + b + c);
+            plugged.Function(1, 2, 3);
+            Metrics.Report("exercise_adder_trained", plugged.RanYours ? 1 : 0, "your adder trained the model");
+            var ran = Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => a * b * c, (a, b, c) => a + b + c);
+            ran.Function(1, 2, 3);
+            Metrics.Report("exercise_adder_goal", ran.RanYours && false ? 1 : 0, "your adder reached the goal");
+            // Straight from the check's result.
+            Metrics.Report("exercise_direct", failed, "reported from its result");
+            Metrics.Report("loss", 0.5);
+
+            var bundle = System.Text.Json.Nodes.JsonNode.Parse(Metrics.Summary().ToBundleJson())!;
+            Assert.Equal("workbook-metrics/2", bundle["format"]!.GetValue<string>());
+            var exercises = bundle["exercises"]!.AsObject();
+            string State(string metric) => exercises[metric]!["state"]!.GetValue<string>();
+            string Message(string metric) => exercises[metric]!["message"]!.GetValue<string>();
+            Assert.Equal("passed", State("exercise_double_passed"));
+            Assert.Equal("passed all 2 cases", Message("exercise_double_passed"));
+            Assert.Equal("double", exercises["exercise_double_passed"]!["exercise"]!.GetValue<string>());
+            Assert.Equal("failed", State("exercise_wrong_passed"));
+            Assert.Equal("case 2 of 2: for input 3 expected 6 but your function returned 4", Message("exercise_wrong_passed"));
+            Assert.Equal("not attempted", State("exercise_stub_passed"));
+            Assert.Contains("Exercise 3: double x", Message("exercise_stub_passed"));
+            Assert.Equal("not attempted", State("exercise_after_demo_passed"));
+            Assert.Equal("not attempted", State("exercise_adder_trained"));
+            Assert.Equal("failed", State("exercise_adder_goal"));
+            Assert.Contains("your adder reached the goal", Message("exercise_adder_goal"));
+            Assert.Equal("failed", State("exercise_direct"));
+            Assert.Equal(0, bundle["metrics"]!["exercise_direct"]!.GetValue<double>());
+            Assert.Null(exercises["loss"]);                                  // only exercise metrics carry a state
+            Assert.Throws<ArgumentException>(() => Metrics.Report("accuracy", passed));
         }
         finally
         {

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Workbook.Charts;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 public sealed class ChartTests
 {

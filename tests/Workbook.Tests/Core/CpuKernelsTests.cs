@@ -1,7 +1,7 @@
 using Workbook.Tensors;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 /// <summary>
 /// The convolution route and its self-test (<see cref="CpuKernels"/>, <see cref="ConvolutionSelfTest"/>), and matrix

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 public sealed class TorchSharpLoadsTests
 {

@@ -6,7 +6,7 @@ using Workbook.Display;
 using Workbook.Exercises;
 using static TorchSharp.torch;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 [Collection(GlobalStateCollection.Name)]
 public sealed class DisplayTests

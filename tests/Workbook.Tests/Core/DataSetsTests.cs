@@ -1,6 +1,6 @@
 using Workbook.Data;
 
-namespace Workbook.Tests.Foundation;
+namespace Workbook.Tests.Core;
 
 /// <summary>data/ holds exactly what the workbook's generators write (`workbook data`).</summary>
 public sealed class DataSetsTests
