@@ -160,7 +160,7 @@ public static class GptTrainer
                 if (config.Log)
                 {
                     Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                        "step {0,5}  train {1:F4}  valid {2:F4}  lr {3:E2}  {4:F0} tokens/s", point.Step, point.TrainLoss, point.ValidLoss, learningRate, tokens / clock.Elapsed.TotalSeconds));
+                        "step {0,5}  train {1:F4}  valid {2:F4}  lr {3}  {4:F0} tokens/s", point.Step, point.TrainLoss, point.ValidLoss, Workbook.Display.Numbers.Format(learningRate), tokens / clock.Elapsed.TotalSeconds));
                 }
             }
         }
