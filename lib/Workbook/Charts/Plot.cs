@@ -190,9 +190,11 @@ public static class Plot
         }
         columns = Math.Min(columns, panels.Length);
         var rows = (panels.Length + columns - 1) / columns;
+        // Panels with a colour bar beside them need a wider gap, so the bar stays clear of the next panel's axis title.
+        var xGap = panels.Any(p => p.CellRange is not null) ? 0.4 : 0.25;
         var grid = Chart.Grid(panels.Select(p => p.Chart).ToArray(), rows, columns,
-            SubPlotTitles: panels.Select(p => p.Title).ToArray(), XGap: 0.25, YGap: 0.35);
-        var chart = SharedScales(SharedSeriesStyle(grid), panels, rows, columns);
+            SubPlotTitles: panels.Select(p => p.Title).ToArray(), XGap: xGap, YGap: 0.35);
+        var chart = SharedScales(SharedSeriesStyle(grid), panels, rows, columns, xGap);
         chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
         // plotly.js has one bar mode per figure: grouped bars must not be drawn on top of each other.
         var barMode = panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Group)) ? StyleParam.BarMode.Group
@@ -207,7 +209,7 @@ public static class Plot
     // Heatmaps of a grid in the same scale group share one colour range (equal colours mean equal values across
     // panels) and one colour bar, beside the group's last panel; every colour bar sits beside its own panel (by
     // default plotly.js puts all of them at the figure's right edge, on top of each other and of the legend).
-    private static GenericChart SharedScales(GenericChart chart, Figure[] panels, int rows, int columns)
+    private static GenericChart SharedScales(GenericChart chart, Figure[] panels, int rows, int columns, double xGap)
     {
         var heatmapPanels = Enumerable.Range(0, panels.Length).Where(i => panels[i].CellRange is not null).ToArray();
         if (heatmapPanels.Length == 0)
@@ -233,11 +235,11 @@ public static class Plot
             trace.SetProperty("showscale", shown);
             if (shown)
             {
-                // The panel's cell of layout.grid, as plotly.js computes it (XGap 0.25, YGap 0.35 as Grid sets them).
+                // The panel's cell of layout.grid, as plotly.js computes it (the gaps Grid sets).
                 var (c, r) = (panel % columns, panel / columns);
-                var xStep = 1 / (columns - 0.25);
+                var xStep = 1 / (columns - xGap);
                 var yStep = 1 / (rows - 0.35);
-                var x1 = c * xStep + xStep * 0.75;
+                var x1 = c * xStep + xStep * (1 - xGap);
                 var y0 = (rows - 1 - r) * yStep;
                 var bar = new DynamicObj.DynamicObj();
                 bar.SetProperty("x", x1 + 0.01);
