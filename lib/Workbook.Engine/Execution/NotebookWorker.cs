@@ -136,6 +136,10 @@ public static class NotebookWorker
     {
         public void Output(JsonObject output) => Send(new CellOutput(output));
 
+        public void Output(JsonObject output, string displayId) => Send(new CellOutput(output, displayId));
+
+        public void UpdateDisplay(string displayId, JsonObject output) => Send(new DisplayUpdated(displayId, output));
+
         public void Metric(string name, double value) => Send(new MetricReported(name, value));
 
         public void Stream(string name, string text) =>

@@ -77,7 +77,25 @@ public sealed class ScriptSession
         AppContext.SetData("Workbook.Host.Display", (Action<object?>)(value => Display(value, Array.Empty<string>())));
         AppContext.SetData("Workbook.Host.Metric", (Action<string, double>)sink.Metric);
         AppContext.SetData("Workbook.Host.Name", "workbook-engine");
+        // Updatable displays (a live training curve): shown once with an id, then replaced in place.
+        AppContext.SetData("Workbook.Host.DisplayUpdatable", (Func<object?, string>)(value =>
+        {
+            var id = $"workbook-display-{Interlocked.Increment(ref nextDisplayId)}";
+            BeforeDisplay?.Invoke();
+            sink.Output(DisplayData(value), id);
+            return id;
+        }));
+        AppContext.SetData("Workbook.Host.UpdateDisplay", (Action<string, object?>)((id, value) => sink.UpdateDisplay(id, DisplayData(value))));
     }
+
+    private static int nextDisplayId;
+
+    private static JsonObject DisplayData(object? value) => new()
+    {
+        ["output_type"] = "display_data",
+        ["data"] = MimeBundles.For(value, Array.Empty<string>()),
+        ["metadata"] = new JsonObject(),
+    };
 
     /// <summary>Called before a display output, so that text printed earlier stays before it.</summary>
     public Action? BeforeDisplay { get; set; }

@@ -1425,17 +1425,11 @@ public static class ChartSvg
         return FormatNumber(value, decimals, step);
     }
 
-    /// <summary>A tick label: fixed decimals; thousands and up as 10k, 2.5M, 1B (as plotly.js), very small values in exponent form.</summary>
+    /// <summary>A tick label: fixed decimals, plain numbers (12000, never 12k: the workbook's axes set plotly.js's
+    /// <c>exponentformat</c> to none), very small values in exponent form.</summary>
     private static string FormatNumber(double value, int decimals, double? step = null)
     {
         var abs = Math.Abs(value);
-        if (abs >= 1e4 && (step ?? abs) >= 1)
-        {
-            var (scale, suffix) = abs >= 1e12 ? (1e12, "T") : abs >= 1e9 ? (1e9, "B") : abs >= 1e6 ? (1e6, "M") : (1e3, "k");
-            var scaledStep = (step ?? abs) / scale;
-            var d = scaledStep >= 1 ? 0 : Math.Min(6, (int)Math.Ceiling(-Math.Log10(scaledStep) - 1e-9));
-            return TrimZeros((value / scale).ToString("F" + d, CultureInfo.InvariantCulture)) + suffix;
-        }
         if (abs > 0 && (abs < 1e-4 || decimals > 8))
         {
             return value.ToString("0.##e+0", CultureInfo.InvariantCulture);

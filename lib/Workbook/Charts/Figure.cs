@@ -72,8 +72,72 @@ public sealed class Figure
         return With(Chart.WithSize(Width: width, Height: height));
     }
 
-    /// <summary>The same figure with a logarithmic y axis (for losses spanning orders of magnitude).</summary>
-    public Figure WithLogY() => With(Chart.WithYAxisStyle<double, double, string>(AxisType: StyleParam.AxisType.Log));
+    /// <summary>
+    /// The same figure with a logarithmic y axis (for losses spanning orders of magnitude), ticks at powers of ten
+    /// labelled plainly (1e-4, 0.001, 1, 1000). Line and scatter plots choose this themselves when their y values are
+    /// positive and span more than two decades.
+    /// </summary>
+    public Figure WithLogY() => WithLog("y");
+
+    /// <summary>The same figure with a logarithmic x axis (widths 4 ... 1024, environment steps over decades).</summary>
+    public Figure WithLogX() => WithLog("x");
+
+    /// <summary>The same figure with a linear y axis (undoes the automatic log axis).</summary>
+    public Figure WithLinearY() => With(HouseStyle.LinearAxis(Chart, "yaxis"));
+
+    /// <summary>The same figure with a linear x axis.</summary>
+    public Figure WithLinearX() => With(HouseStyle.LinearAxis(Chart, "xaxis"));
+
+    private Figure WithLog(string letter)
+    {
+        var range = HouseStyle.DataRange(ToJson(), letter, positiveOnly: true) ?? (1, 10);
+        return With(HouseStyle.LogAxis(Chart, letter + "axis", range.Min, range.Max));
+    }
+
+    /// <summary>
+    /// The same figure with a horizontal reference line at <paramref name="y"/> across the data's x range: a threshold,
+    /// chance level, floor or bound the text talks about, drawn dashed in grey and named in the legend by
+    /// <paramref name="label"/> (for example <c>"chance 0.25"</c>, <c>"δ = 0.01"</c>).
+    /// </summary>
+    public Figure WithReference(string label, double y)
+    {
+        var (x0, x1) = HouseStyle.DataRange(ToJson(), "x", positiveOnly: false) ?? (0, 1);
+        return WithReferenceTrace(label, new[] { x0, x1 }, new[] { y, y });
+    }
+
+    /// <summary>A vertical reference line at <paramref name="x"/> across the data's y range (see <see cref="WithReference"/>).</summary>
+    public Figure WithReferenceX(string label, double x)
+    {
+        var (y0, y1) = HouseStyle.DataRange(ToJson(), "y", positiveOnly: false) ?? (0, 1);
+        return WithReferenceTrace(label, new[] { x, x }, new[] { y0, y1 });
+    }
+
+    private Figure WithReferenceTrace(string label, double[] x, double[] y)
+    {
+        if (!x.All(double.IsFinite) || !y.All(double.IsFinite))
+        {
+            throw new ArgumentException($"reference line '{label}' needs finite coordinates, got x {string.Join(", ", x)} and y {string.Join(", ", y)}");
+        }
+        var line = Plotly.NET.CSharp.Chart.Line<double, double, string>(x: x, y: y, Name: label, ShowLegend: true);
+        line = HouseStyle.MapTraces(line, trace =>
+        {
+            HouseStyle.Paint(trace, SeriesColours.Reference, "dash");
+            trace.SetProperty("meta", HouseStyle.ReferenceMeta);
+            trace.SetProperty("mode", "lines");
+            trace.SetProperty("hovertemplate", $"{label}<extra></extra>");
+        });
+        // The reference line is drawn last, over the data; the figure keeps its own layout.
+        var layout = GenericChart.getLayout(Chart);
+        var combined = Plotly.NET.Chart.combine(new[] { Chart, line });
+        combined = HouseStyle.MapTraces(combined, trace =>
+        {
+            if (trace.TryGetPropertyValue("type") is { Value: "scatter" or "bar" or "histogram" })
+            {
+                trace.SetProperty("showlegend", true);
+            }
+        });
+        return new Figure(GenericChart.setLayout(layout, combined), Title, TraceCount + 1, BarMode) { CellRange = CellRange, ScaleGroup = ScaleGroup };
+    }
 
     /// <summary>The layout size set on the chart (pixels), if any.</summary>
     internal (int? Width, int? Height) Size
@@ -85,7 +149,13 @@ public sealed class Figure
         }
     }
 
-    private Figure With(GenericChart styled) => new(styled, Title, TraceCount, BarMode);
+    private Figure With(GenericChart styled) => new(styled, Title, TraceCount, BarMode) { CellRange = CellRange, ScaleGroup = ScaleGroup };
+
+    /// <summary>A heatmap's value range (min, max of its finite cells), which a grid of heatmaps shares.</summary>
+    internal (double Min, double Max)? CellRange { get; init; }
+
+    /// <summary>Heatmaps of a grid with the same group (null: the default group) share one colour range and one colour bar.</summary>
+    internal string? ScaleGroup { get; init; }
 
     /// <inheritdoc />
     public override string ToString() => $"Figure \"{Title}\" ({TraceCount} trace{(TraceCount == 1 ? "" : "s")})";

@@ -41,6 +41,7 @@ public static class Plot
         // the line chart's layout (title, axis labels, size) wins, and show every curve in the legend.
         var combined = Plotly.NET.Chart.combine(new[] { markers, lines.Chart });
         combined = WithTrace(combined, trace => trace.SetProperty("showlegend", true));
+        combined = PaintByName(combined, shareLegend: false);
         return new Figure(Sized(combined, 720, 420), title, curves.Length + 1);
     }
 
@@ -58,7 +59,8 @@ public static class Plot
         }
         var traces = groups.Select(g => Chart.Column<double, string, string>(
             values: g.Values.ToArray(), Keys: categories.ToArray(), Name: g.Name, ShowLegend: groups.Length > 1));
-        var chart = WithBarMode(Layout(Chart.Combine(traces), title, xLabel, yLabel), StyleParam.BarMode.Group);
+        var chart = WithBarMode(Layout(PaintByName(Chart.Combine(traces), shareLegend: false), title, xLabel, yLabel), StyleParam.BarMode.Group);
+        chart = HouseStyle.PlainNumbers(chart, "yaxis");
         return new Figure(Sized(chart, 720, 420), title, groups.Length, StyleParam.BarMode.Group);
     }
 
@@ -77,7 +79,8 @@ public static class Plot
         var traces = samples.Select(s => Chart.Histogram<double, double, string>(
             X: s.Values.ToArray(), Orientation: StyleParam.Orientation.Vertical, Name: s.Name,
             ShowLegend: samples.Length > 1, Opacity: samples.Length > 1 ? 0.6 : 1.0, NBinsX: new Optional<int>(bins ?? 0, bins.HasValue)));
-        var chart = WithBarMode(Layout(Chart.Combine(traces), title, xLabel, "count"), StyleParam.BarMode.Overlay);
+        var chart = WithBarMode(Layout(PaintByName(Chart.Combine(traces), shareLegend: false), title, xLabel, "count"), StyleParam.BarMode.Overlay);
+        chart = HouseStyle.PlainNumbers(HouseStyle.PlainNumbers(chart, "xaxis"), "yaxis");
         return new Figure(Sized(chart, 720, 420), title, samples.Length, StyleParam.BarMode.Overlay);
     }
 
@@ -85,8 +88,17 @@ public static class Plot
     /// A matrix as coloured cells with a colour bar, row 0 at the top (as attention weights are read:
     /// one row per query, one column per key). Labels may repeat (the same token twice).
     /// </summary>
+    /// <param name="title">the chart's title.</param>
+    /// <param name="z">the values, z[row, column].</param>
+    /// <param name="rowLabels">one label per row.</param>
+    /// <param name="columnLabels">one label per column.</param>
+    /// <param name="xLabel">the horizontal axis' title.</param>
+    /// <param name="yLabel">the vertical axis' title.</param>
+    /// <param name="scaleGroup">in a <see cref="Grid"/>, heatmaps of the same group (null is a group too) share one colour
+    /// range and one colour bar, so that equal colours mean equal values; give different groups to panels that hold
+    /// different quantities (an image and its class map).</param>
     public static Figure Heatmap(string title, double[,] z, IReadOnlyList<string> rowLabels, IReadOnlyList<string> columnLabels,
-        string xLabel = "key", string yLabel = "query")
+        string xLabel = "key", string yLabel = "query", string? scaleGroup = null)
     {
         int rows = z.GetLength(0), columns = z.GetLength(1);
         if (rowLabels.Count != rows || columnLabels.Count != columns)
@@ -113,15 +125,20 @@ public static class Plot
         heatmap = Style(heatmap, Plotly.NET.Chart.withYAxis(LabelledAxis(yLabel, rowLabels, reversed: true), null));
         var width = Math.Clamp(260 + 60 * columns, 480, 1000);
         var height = Math.Clamp(200 + 45 * rows, 340, 900);
-        return new Figure(Sized(heatmap, width, height), title, 1);
+        var finite = cells.SelectMany(r => r).Where(double.IsFinite).ToArray();
+        return new Figure(Sized(heatmap, width, height), title, 1)
+        {
+            CellRange = finite.Length == 0 ? null : (finite.Min(), finite.Max()),
+            ScaleGroup = scaleGroup,
+        };
     }
 
     /// <summary>A 2-D tensor (leading dimensions of size 1 are dropped) as a heatmap; labels default to indices.</summary>
     public static Figure Heatmap(string title, torch.Tensor z2d, IReadOnlyList<string>? rowLabels = null,
-        IReadOnlyList<string>? columnLabels = null, string xLabel = "key", string yLabel = "query")
+        IReadOnlyList<string>? columnLabels = null, string xLabel = "key", string yLabel = "query", string? scaleGroup = null)
     {
         var z = ToMatrix(z2d);
-        return Heatmap(title, z, rowLabels ?? Indices(z.GetLength(0)), columnLabels ?? Indices(z.GetLength(1)), xLabel, yLabel);
+        return Heatmap(title, z, rowLabels ?? Indices(z.GetLength(0)), columnLabels ?? Indices(z.GetLength(1)), xLabel, yLabel, scaleGroup);
     }
 
     /// <summary>
@@ -158,7 +175,7 @@ public static class Plot
                 x: path.X.ToArray(), y: path.Y.ToArray(), ShowMarkers: true, Name: path.Name, ShowLegend: true));
         }
         // The legend goes under the plot so it does not cover the colour bar.
-        var chart = Layout(Chart.Combine(traces), title, xLabel, yLabel).WithLegendStyle(
+        var chart = Layout(PaintByName(Chart.Combine(traces), shareLegend: false), title, xLabel, yLabel).WithLegendStyle(
             Orientation: StyleParam.Orientation.Horizontal, X: 0.0, Y: -0.18, YAnchor: StyleParam.YAnchorPosition.Top);
         return new Figure(Sized(chart, 650, 560), title, traces.Count);
     }
@@ -173,9 +190,11 @@ public static class Plot
         }
         columns = Math.Min(columns, panels.Length);
         var rows = (panels.Length + columns - 1) / columns;
+        // Panels with a colour bar beside them need a wider gap, so the bar stays clear of the next panel's axis title.
+        var xGap = panels.Any(p => p.CellRange is not null) ? 0.4 : 0.25;
         var grid = Chart.Grid(panels.Select(p => p.Chart).ToArray(), rows, columns,
-            SubPlotTitles: panels.Select(p => p.Title).ToArray(), XGap: 0.25, YGap: 0.35);
-        var chart = SharedSeriesStyle(grid);
+            SubPlotTitles: panels.Select(p => p.Title).ToArray(), XGap: xGap, YGap: 0.35);
+        var chart = SharedScales(SharedSeriesStyle(grid), panels, rows, columns, xGap);
         chart = Style(chart, Plotly.NET.Chart.withTitle(title, null));
         // plotly.js has one bar mode per figure: grouped bars must not be drawn on top of each other.
         var barMode = panels.Any(p => Equals(p.BarMode, StyleParam.BarMode.Group)) ? StyleParam.BarMode.Group
@@ -187,45 +206,105 @@ public static class Plot
         return new Figure(Sized(chart, Math.Min(1100, 380 * columns + 40), 300 * rows + 100), title, panels.Sum(p => p.TraceCount));
     }
 
-    /// <summary>plotly.js's default colour sequence, which single-panel figures use in trace order.</summary>
+    // Heatmaps of a grid in the same scale group share one colour range (equal colours mean equal values across
+    // panels) and one colour bar, beside the group's last panel; every colour bar sits beside its own panel (by
+    // default plotly.js puts all of them at the figure's right edge, on top of each other and of the legend).
+    private static GenericChart SharedScales(GenericChart chart, Figure[] panels, int rows, int columns, double xGap)
+    {
+        var heatmapPanels = Enumerable.Range(0, panels.Length).Where(i => panels[i].CellRange is not null).ToArray();
+        if (heatmapPanels.Length == 0)
+        {
+            return chart;
+        }
+        var groups = heatmapPanels.GroupBy(i => panels[i].ScaleGroup ?? "").ToDictionary(g => g.Key, g => g.ToArray());
+        var k = 0;
+        return HouseStyle.MapTraces(chart, trace =>
+        {
+            if (trace.TryGetPropertyValue("type") is not { Value: "heatmap" } || k >= heatmapPanels.Length)
+            {
+                return;
+            }
+            var panel = heatmapPanels[k++];
+            var group = groups[panels[panel].ScaleGroup ?? ""];
+            var min = group.Min(i => panels[i].CellRange!.Value.Min);
+            var max = group.Max(i => panels[i].CellRange!.Value.Max);
+            trace.SetProperty("zmin", min);
+            trace.SetProperty("zmax", max > min ? max : min + 1);
+            trace.SetProperty("zauto", false);
+            var shown = panel == group[^1];
+            trace.SetProperty("showscale", shown);
+            if (shown)
+            {
+                // The panel's cell of layout.grid, as plotly.js computes it (the gaps Grid sets).
+                var (c, r) = (panel % columns, panel / columns);
+                var xStep = 1 / (columns - xGap);
+                var yStep = 1 / (rows - 0.35);
+                var x1 = c * xStep + xStep * (1 - xGap);
+                var y0 = (rows - 1 - r) * yStep;
+                var bar = new DynamicObj.DynamicObj();
+                bar.SetProperty("x", x1 + 0.01);
+                bar.SetProperty("xanchor", "left");
+                bar.SetProperty("y", y0 + yStep * 0.65 / 2);
+                bar.SetProperty("yanchor", "middle");
+                bar.SetProperty("len", yStep * 0.65);
+                bar.SetProperty("thickness", 10);
+                bar.SetProperty("exponentformat", "none");
+                trace.SetProperty("colorbar", bar);
+            }
+        });
+    }
+
+    /// <summary>plotly.js's default colour sequence (the workbook colours series by name instead: <see cref="SeriesColours"/>).</summary>
     internal static readonly string[] Palette =
         { "#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3", "#FF6692", "#B6E880", "#FF97FF", "#FECB52" };
 
     // In a grid, plotly.js colours traces by their index in the whole figure and lists every trace in
-    // the legend, so the same series gets a new colour in each panel and is listed once per panel.
-    // Here a series name keeps one colour in every panel, is listed once, and toggles in all panels.
-    private static GenericChart SharedSeriesStyle(GenericChart chart)
+    // the legend. Here a series name keeps its one colour (SeriesColours) in every panel, is listed once,
+    // and toggles in all panels; reference lines keep their grey.
+    private static GenericChart SharedSeriesStyle(GenericChart chart) => PaintByName(chart, shareLegend: true);
+
+    /// <summary>Colours every line, marker, bar and histogram trace by its name (<see cref="SeriesColours.For"/>), keeping dashes.</summary>
+    private static GenericChart PaintByName(GenericChart chart, bool shareLegend)
     {
-        var colours = new Dictionary<string, string>(StringComparer.Ordinal);
-        var listed = new HashSet<string>(StringComparer.Ordinal);
-        return WithTrace(chart, trace =>
+        var names = new List<string>();
+        HouseStyle.MapTraces(chart, trace =>
         {
-            if (trace.TryGetPropertyValue("name") is not { Value: string name } ||
-                trace.TryGetPropertyValue("type") is not { Value: string type } || type is not ("scatter" or "bar" or "histogram"))
+            if (Coloured(trace, out var name))
             {
-                return; // heatmaps and contours keep their own colour scale and stay out of the legend
-            }
-            if (!colours.TryGetValue(name, out var colour))
-            {
-                colour = colours[name] = Palette[colours.Count % Palette.Length];
-            }
-            var wantsLegend = trace.TryGetPropertyValue("showlegend") is not { Value: false };
-            trace.SetProperty("legendgroup", name);
-            trace.SetProperty("showlegend", wantsLegend && listed.Add(name));
-            foreach (var part in new[] { "line", "marker" })
-            {
-                if (trace.TryGetPropertyValue(part) is { Value: DynamicObj.DynamicObj style })
-                {
-                    style.SetProperty("color", colour);
-                }
-                else
-                {
-                    var fresh = new DynamicObj.DynamicObj();
-                    fresh.SetProperty("color", colour);
-                    trace.SetProperty(part, fresh);
-                }
+                names.Add(name);
             }
         });
+        var colours = SeriesColours.For(names);
+        var colourOf = names.Select((n, i) => (n, c: colours[i])).GroupBy(p => p.n).ToDictionary(g => g.Key, g => g.First().c, StringComparer.Ordinal);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        return HouseStyle.MapTraces(chart, trace =>
+        {
+            if (!Coloured(trace, out var name))
+            {
+                return;
+            }
+            if (shareLegend)
+            {
+                var wantsLegend = trace.TryGetPropertyValue("showlegend") is not { Value: false };
+                trace.SetProperty("legendgroup", name);
+                trace.SetProperty("showlegend", wantsLegend && listed.Add(name));
+            }
+            HouseStyle.Paint(trace, colourOf[name], null);
+        });
+    }
+
+    // Heatmaps and contours keep their own colour scale and stay out of the legend; reference lines keep their grey.
+    private static bool Coloured(Trace trace, out string name)
+    {
+        name = "";
+        if (trace.TryGetPropertyValue("name") is not { Value: string n } ||
+            trace.TryGetPropertyValue("type") is not { Value: string type } || type is not ("scatter" or "bar" or "histogram") ||
+            trace.TryGetPropertyValue("meta") is { Value: HouseStyle.ReferenceMeta })
+        {
+            return false;
+        }
+        name = n;
+        return true;
     }
 
     private static Figure XY(string title, string xLabel, string yLabel, Series[] series, bool showMarkers, bool linesOnly)
@@ -235,11 +314,31 @@ public static class Plot
         {
             s.Validate();
         }
-        var traces = series.Select(s => linesOnly
+        // House style (Charts/README.md): colours by name, markers on short series, dashes where lines overlap.
+        var colours = SeriesColours.For(series.Select(s => s.Name).ToArray());
+        var dashes = linesOnly ? HouseStyle.DashesFor(series) : new string?[series.Length];
+        var traces = series.Select((s, i) => HouseStyle.Paint(linesOnly
             ? Chart.Line<double, double, string>(
-                x: s.X.ToArray(), y: s.Y.ToArray(), ShowMarkers: showMarkers, Name: s.Name, ShowLegend: series.Length > 1)
-            : Chart.Point<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowLegend: series.Length > 1));
-        return new Figure(Sized(Layout(Chart.Combine(traces), title, xLabel, yLabel), 720, 420), title, series.Length);
+                x: s.X.ToArray(), y: s.Y.ToArray(), ShowMarkers: showMarkers || s.X.Count < HouseStyle.MarkerThreshold,
+                Name: s.Name, ShowLegend: series.Length > 1)
+            : Chart.Point<double, double, string>(x: s.X.ToArray(), y: s.Y.ToArray(), Name: s.Name, ShowLegend: series.Length > 1),
+            colours[i], dashes[i]));
+        var chart = Layout(Chart.Combine(traces), title, xLabel, yLabel);
+        chart = AutoAxes(chart, series.SelectMany(s => s.X), HouseStyle.WantsLogX(series), series.SelectMany(s => s.Y));
+        return new Figure(Sized(chart, 720, 420), title, series.Length);
+    }
+
+    // Log axes where the data are positive and span more than two decades (x only when spaced geometrically);
+    // plain tick numbers on linear axes.
+    private static GenericChart AutoAxes(GenericChart chart, IEnumerable<double> xs, bool logX, IEnumerable<double> ys)
+    {
+        var xValues = xs.Where(double.IsFinite).ToArray();
+        var yValues = ys.Where(double.IsFinite).ToArray();
+        chart = logX ? HouseStyle.LogAxis(chart, "xaxis", xValues.Min(), xValues.Max()) : HouseStyle.PlainNumbers(chart, "xaxis");
+        chart = HouseStyle.SpansDecades(yValues)
+            ? HouseStyle.LogAxis(chart, "yaxis", yValues.Min(), yValues.Max())
+            : HouseStyle.PlainNumbers(chart, "yaxis");
+        return chart;
     }
 
     private static GenericChart Layout(GenericChart chart, string title, string xLabel, string yLabel) =>

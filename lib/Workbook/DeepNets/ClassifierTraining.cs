@@ -26,6 +26,9 @@ public enum LearningRateSchedule
 public sealed record TrainingConfig(int Steps, int BatchSize = 64, double LearningRate = 0.1, bool Adam = false, double Momentum = 0.0,
     LearningRateSchedule Schedule = LearningRateSchedule.Constant, int Cycles = 1, double? ClipNorm = null, int Seed = 0)
 {
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): every step's loss.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+
     /// <summary>The learning rate of step <paramref name="step"/> (0-based).</summary>
     public double LearningRateAt(int step)
     {
@@ -97,6 +100,7 @@ public static class ClassifierTraining
                 norms.Add(config.ClipNorm is { } bound ? Clipping.ClipByNorm(parameters, bound) : Clipping.GlobalNorm(parameters));
                 optimizer.step();
                 losses.Add(loss.ToDouble());
+                config.Progress?.Report(new Workbook.Training.TrainingProgress(step + 1, config.Steps, "loss", losses[^1]));
             }
             if ((int)((step + 1) / cycleLength + 1e-9) > snapshots.Count)
             {

@@ -42,6 +42,9 @@ public static class WorkbookFormatters
         Formatter.Register<Figure>((figure, writer) => writer.Write(ChartHtml.NotebookFragment(figure)), HtmlFormatter.MimeType);
         Formatter.Register<Figure>((figure, writer) => writer.Write(figure.ToString()), PlainTextFormatter.MimeType);
         Formatter.SetPreferredMimeTypesFor(typeof(Figure), HtmlFormatter.MimeType);
+        Formatter.Register<LiveTraining>((live, writer) => writer.Write(live.ToHtml()), HtmlFormatter.MimeType);
+        Formatter.Register<LiveTraining>((live, writer) => writer.Write(live.ToString()), PlainTextFormatter.MimeType);
+        Formatter.SetPreferredMimeTypesFor(typeof(LiveTraining), HtmlFormatter.MimeType, PlainTextFormatter.MimeType);
 
         // A Plotly.NET chart returned by a cell (Plotly.NET.CSharp's Chart.Line(...), figure.Chart)
         // draws the same way, offline, instead of as a table of its F# properties.

@@ -110,13 +110,33 @@ public static partial class Metrics
     /// </summary>
     public static MetricTable Summary()
     {
+        var all = Reported;
+        Interlocked.Exchange(ref shownUpTo, all.Count);
         var last = new Dictionary<string, Metric>();
-        foreach (var metric in Reported)
+        foreach (var metric in all)
         {
             last[metric.Name] = metric;
         }
         return new MetricTable(last.Values.ToArray(), IsSummary: true);
     }
+
+    /// <summary>
+    /// The metrics reported since the last <see cref="Latest"/> or <see cref="Summary"/> (typically: this cell's), as a
+    /// table: what a cell in the middle of a notebook shows, so that the whole summary is printed once, at the end.
+    /// </summary>
+    public static MetricTable Latest()
+    {
+        var all = Reported;
+        var from = Math.Min(Interlocked.Exchange(ref shownUpTo, all.Count), all.Count);
+        var last = new Dictionary<string, Metric>();
+        foreach (var metric in all.Skip(from))
+        {
+            last[metric.Name] = metric;
+        }
+        return new MetricTable(last.Values.ToArray());
+    }
+
+    private static int shownUpTo;
 
     /// <summary>Forgets every reported metric (for tests and for re-running a notebook from the top).</summary>
     public static void Clear()
@@ -126,6 +146,7 @@ public static partial class Metrics
             reported.Clear();
         }
         ExerciseLog.Clear();
+        Interlocked.Exchange(ref shownUpTo, 0);
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]

@@ -55,7 +55,7 @@ public static class NotebookFormatters
     private static string MetricsHtml(IEnumerable<Metric> metrics)
     {
         var rows = string.Concat(metrics.Select(m =>
-            $"<tr><td><code>{WorkbookFormatters.Html(m.Name)}</code></td><td style=\"text-align:right\">{m.Value.ToString("G6", CultureInfo.InvariantCulture)}</td><td>{WorkbookFormatters.Html(m.Description ?? "")}</td></tr>"));
+            $"<tr><td><code>{WorkbookFormatters.Html(m.Name)}</code></td><td style=\"text-align:right\" title=\"{m.Value.ToString("R", CultureInfo.InvariantCulture)}\">{Numbers.Format(m.Value)}</td><td>{WorkbookFormatters.Html(m.Description ?? "")}</td></tr>"));
         return $"<table class=\"workbook-metrics\"><thead><tr><th>metric</th><th>value</th><th>what</th></tr></thead><tbody>{rows}</tbody></table>";
     }
 }

@@ -40,6 +40,53 @@ public static class NotebookHost
         Console.WriteLine(value is null ? "<null>" : Microsoft.DotNet.Interactive.Formatting.Formatter.ToDisplayString(value, "text/plain"));
     }
 
+    /// <summary>
+    /// AppContext key of a <c>Func&lt;object?, string&gt;</c> that shows a value as a display output that can be updated
+    /// later and returns its display id (the workbook engine).
+    /// </summary>
+    public const string DisplayUpdatableKey = "Workbook.Host.DisplayUpdatable";
+
+    /// <summary>AppContext key of an <c>Action&lt;string, object?&gt;</c> that replaces the display with that id by a value.</summary>
+    public const string UpdateDisplayKey = "Workbook.Host.UpdateDisplay";
+
+    /// <summary>A display output that can be redrawn in place: <see cref="Update"/> replaces what it shows.</summary>
+    public sealed class UpdatableDisplay
+    {
+        private readonly Action<object?> update;
+
+        internal UpdatableDisplay(Action<object?> update) => this.update = update;
+
+        /// <summary>Replaces the display's content by <paramref name="value"/>, formatted as displays are.</summary>
+        public void Update(object? value) => update(value);
+    }
+
+    /// <summary>
+    /// Shows <paramref name="value"/> as a display output that <see cref="UpdatableDisplay.Update"/> redraws in place: the
+    /// engine's display update event (nbformat's update_display_data), .NET Interactive's <c>DisplayedValue.Update</c> in
+    /// Polyglot Notebooks and Jupyter, and a new line of text per update on a plain console.
+    /// </summary>
+    public static UpdatableDisplay DisplayUpdatable(object? value)
+    {
+        if (AppContext.GetData(DisplayUpdatableKey) is Func<object?, string> show && AppContext.GetData(UpdateDisplayKey) is Action<string, object?> redraw)
+        {
+            var id = show(value);
+            return new UpdatableDisplay(v => redraw(id, v));
+        }
+        if (AppContext.GetData(DisplayKey) is Action<object?> display)
+        {
+            display(value);
+            return new UpdatableDisplay(_ => { });   // a host without updates keeps the first picture
+        }
+        if (PolyglotDisplay is { } polyglot)
+        {
+            var shown = polyglot.Invoke(null, new object?[] { value, Array.Empty<string>() });
+            var updateMethod = shown?.GetType().GetMethod("Update", new[] { typeof(object) });
+            return new UpdatableDisplay(v => updateMethod?.Invoke(shown, new[] { v }));
+        }
+        Display(value);
+        return new UpdatableDisplay(v => Display(v));
+    }
+
     /// <summary>Passes a metric to the host, if it collects metrics. Returns whether one did.</summary>
     public static bool RecordMetric(string name, double value)
     {

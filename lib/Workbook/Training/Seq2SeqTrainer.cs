@@ -14,7 +14,11 @@ namespace Workbook.Training;
 /// <param name="Seed">seed of the mini-batch order and of the scheduled-sampling coin flips.</param>
 /// <param name="EvaluateEvery">call the evaluation given to <see cref="Seq2SeqTrainer.Train"/> every this many steps (and after the last); 0 = never.</param>
 public sealed record Seq2SeqTrainerConfig(int Steps = 1000, int BatchSize = 64, double LearningRate = 3e-3, double ClipNorm = 1.0, TeacherForcingSchedule? Schedule = null,
-    int Seed = 0, int EvaluateEvery = 0);
+    int Seed = 0, int EvaluateEvery = 0)
+{
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): every step's loss.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+}
 
 /// <summary>One periodic evaluation during training.</summary>
 /// <param name="Step">optimizer steps done.</param>
@@ -95,6 +99,7 @@ public static class Seq2SeqTrainer
             }
             optimizer.step();
             losses.Add(loss.ToDouble());
+            options.Progress?.Report(new TrainingProgress(step + 1, options.Steps, "loss", losses[^1]));
             probabilities.Add(p);
             clock.Stop();
             if (evaluate is not null && options.EvaluateEvery > 0 && ((step + 1) % options.EvaluateEvery == 0 || step + 1 == options.Steps))

@@ -46,6 +46,27 @@ public sealed class TrainingLog
             columns[name][Count] = value;
         }
         Count++;
+        if (progress is { } sink && columns.TryGetValue("step", out var steps))
+        {
+            var value = columns.TryGetValue(progressColumn, out var watched) ? watched[Count - 1] : double.NaN;
+            sink.Report(new TrainingProgress((long)steps[Count - 1], progressTotal, progressColumn, value));
+        }
+    }
+
+    private IProgress<TrainingProgress>? progress;
+    private string progressColumn = "";
+    private long progressTotal;
+
+    /// <summary>
+    /// From now on, every row added is also reported to <paramref name="sink"/> (when not null): its "step" column,
+    /// <paramref name="totalSteps"/> and its <paramref name="column"/> value. Returns this log.
+    /// </summary>
+    public TrainingLog ReportTo(IProgress<TrainingProgress>? sink, string column, long totalSteps)
+    {
+        progress = sink;
+        progressColumn = column;
+        progressTotal = totalSteps;
+        return this;
     }
 
     /// <summary>The values of one column.</summary>

@@ -27,6 +27,9 @@ public sealed record GptTrainerConfig(int Steps = 1000, int BatchSize = 12, doub
     int WarmupSteps = 100, double WeightDecay = 0.1, double Beta1 = 0.9, double Beta2 = 0.99, double GradientClip = 1.0,
     int EvalInterval = 100, int EvalBatches = 8, int Seed = 0, bool Log = true)
 {
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): every step's training loss.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+
     /// <summary>
     /// Learning rate at <paramref name="step"/>: linear warm-up to the peak, then cosine decay to the minimum at the last step,
     ///   lr(s) = lr_min + ½ (lr_max - lr_min)(1 + cos(π (s - warmup) / (steps - warmup))).
@@ -145,8 +148,10 @@ public static class GptTrainer
                     nn.utils.clip_grad_norm_(model.parameters(), config.GradientClip);
                 }
                 optimizer.step();
-                lossSum += loss.item<float>();
+                var stepLoss = loss.item<float>();
+                lossSum += stepLoss;
                 lossCount++;
+                config.Progress?.Report(new Workbook.Training.TrainingProgress(step + 1, config.Steps, "loss", stepLoss));
             }
             tokens += (long)config.BatchSize * context;
             clock.Stop();
@@ -160,7 +165,7 @@ public static class GptTrainer
                 if (config.Log)
                 {
                     Console.WriteLine(string.Format(CultureInfo.InvariantCulture,
-                        "step {0,5}  train {1:F4}  valid {2:F4}  lr {3:E2}  {4:F0} tokens/s", point.Step, point.TrainLoss, point.ValidLoss, learningRate, tokens / clock.Elapsed.TotalSeconds));
+                        "step {0,5}  train {1:F4}  valid {2:F4}  lr {3}  {4:F0} tokens/s", point.Step, point.TrainLoss, point.ValidLoss, Workbook.Display.Numbers.Format(learningRate), tokens / clock.Elapsed.TotalSeconds));
                 }
             }
         }

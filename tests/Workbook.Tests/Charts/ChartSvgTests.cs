@@ -97,8 +97,8 @@ public sealed class ChartSvgTests
         var train = Points(lines[0]);
         Assert.True(train[0].Y < train[^1].Y);
         Assert.True(train[0].X < train[^1].X);
-        // Each series has its own colour from plotly's colourway.
-        Assert.Equal(new[] { "#636efa", "#ef553b", "#00cc96" },
+        // Each series has its own colour: train and validation from the workbook's name table, baseline the first unused fallback.
+        Assert.Equal(new[] { SeriesColours.Fixed("train"), SeriesColours.Fixed("validation"), "#2ca02c" },
             WithClass(svg, "g", "line").Select(g => g.Attribute("stroke")!.Value));
         Assert.Equal("Training loss", SingleText(svg, "title"));
         Assert.Equal(new[] { "step", "loss" }, WithClass(svg, "text", "axis-title").Select(t => t.Value));
@@ -418,12 +418,12 @@ public sealed class ChartSvgTests
     }
 
     [Fact]
-    public void GridOfTwoHeatmapsGivesEachItsCellsAndColourBar()
+    public void GridOfTwoHeatmapsInDifferentScaleGroupsGivesEachItsCellsAndColourBar()
     {
         using var offsets = arange(12).unsqueeze(0) - arange(12).unsqueeze(1);
         var svg = Parse(Render(Plot.Grid("Relative positions", 2,
-            Plot.Heatmap("clipped offset j − i (L = 4)", offsets.clamp(-4, 4).to_type(ScalarType.Float32), xLabel: "key j", yLabel: "query i"),
-            Plot.Heatmap("causal", ones(6, 6).tril(), xLabel: "key j", yLabel: "query i"))));
+            Plot.Heatmap("clipped offset j − i (L = 4)", offsets.clamp(-4, 4).to_type(ScalarType.Float32), xLabel: "key j", yLabel: "query i", scaleGroup: "offset"),
+            Plot.Heatmap("causal", ones(6, 6).tril(), xLabel: "key j", yLabel: "query i", scaleGroup: "mask"))));
 
         var panels = WithClass(svg, "g", "subplot").ToList();
         Assert.Equal(2, panels.Count);

@@ -36,7 +36,11 @@ public sealed record A2cConfig(
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
     double RewardScale = 1.0,
-    int Seed = 0);
+    int Seed = 0)
+{
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): each log row's step and episode return.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+}
 
 /// <summary>
 /// Advantage actor-critic, synchronous (A2C; Notes §7.4 and A, Q4-Q5): the critic V_φ replaces Monte
@@ -70,7 +74,7 @@ public static class A2c
         var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = RlLogs.Create();
+        var log = RlLogs.Create().ReportTo(config.Progress, "episode_return", config.TotalSteps);
         var updates = (int)(config.TotalSteps / (config.Environments * config.StepsPerRollout));
 
         for (var update = 0; update < updates; update++)
@@ -103,6 +107,7 @@ public static class A2c
                 ("policy_loss", actorLoss.item<float>()), ("value_loss", criticLoss.item<float>()), ("kl", kl),
                 ("entropy", entropy.item<float>()), ("wall_seconds", clock.Elapsed.TotalSeconds));
         }
+        config.Progress?.Report(new Workbook.Training.TrainingProgress(Math.Max(collector.TotalSteps, config.TotalSteps), config.TotalSteps, "episode_return", double.NaN));
         return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
     }
 

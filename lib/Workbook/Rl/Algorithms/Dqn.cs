@@ -47,7 +47,11 @@ public sealed record DqnConfig(
     double MaxGradNorm = 10,
     bool UseTargetNetwork = true,
     bool UseReplay = true,
-    int Seed = 0);
+    int Seed = 0)
+{
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): each log row's step and episode return.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+}
 
 /// <summary>What a DQN run returns: the online Q-network, it as a greedy policy, one log row per episode, and totals.</summary>
 /// <param name="Q">the online network Q_θ.</param>
@@ -94,7 +98,7 @@ public static class Dqn
         CopyInto(q, target);
         var optimizer = optim.Adam(q.parameters(), config.LearningRate);
         var buffer = new ReplayBuffer(config.UseReplay ? config.BufferSize : config.BatchSize, observationDimension);
-        var log = RlLogs.Create();
+        var log = RlLogs.Create().ReportTo(config.Progress, "episode_return", config.TotalSteps);
         var (lossSum, qSum, updatesSinceRow) = (0.0, 0.0, 0);
         long gradientSteps = 0;
 
@@ -157,6 +161,7 @@ public static class Dqn
                 CopyInto(q, target);
             }
         }
+        config.Progress?.Report(new Workbook.Training.TrainingProgress(config.TotalSteps, config.TotalSteps, "episode_return", double.NaN));
         return new DqnResult(q, new GreedyQPolicy(q), log, config.TotalSteps, gradientSteps, clock.Elapsed.TotalSeconds);
     }
 

@@ -64,7 +64,11 @@ public sealed record PpoConfig(
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
     double RewardScale = 1.0,
-    int Seed = 0);
+    int Seed = 0)
+{
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): each log row's step and episode return.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+}
 
 /// <summary>
 /// Proximal policy optimisation (Schulman et al. 2017; Notes A, Q7), CleanRL style: collect T steps
@@ -102,7 +106,7 @@ public static class Ppo
         var valueLoss = pieces?.Value ?? ValueLoss;
         var optimizer = optim.Adam(parameters, config.LearningRate, eps: 1e-5);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = RlLogs.Create();
+        var log = RlLogs.Create().ReportTo(config.Progress, "episode_return", config.TotalSteps);
         var batchSize = config.Environments * config.StepsPerRollout;
         var updates = (int)(config.TotalSteps / batchSize);
         var klBeta = config.InitialKlBeta;
@@ -191,6 +195,7 @@ public static class Ppo
                 ("entropy", entropy / minibatches), ("clip_fraction", clipFraction / minibatches), ("kl_beta", klBeta),
                 ("wall_seconds", clock.Elapsed.TotalSeconds));
         }
+        config.Progress?.Report(new Workbook.Training.TrainingProgress(Math.Max(collector.TotalSteps, config.TotalSteps), config.TotalSteps, "episode_return", double.NaN));
         return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
     }
 

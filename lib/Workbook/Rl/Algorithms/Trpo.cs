@@ -43,7 +43,11 @@ public sealed record TrpoConfig(
     int[]? Hidden = null,
     double InitialLogStd = 0.0,
     double RewardScale = 1.0,
-    int Seed = 0);
+    int Seed = 0)
+{
+    /// <summary>An optional progress sink (for example <see cref="Workbook.Charts.LiveTraining"/>): each log row's step and episode return.</summary>
+    public IProgress<Workbook.Training.TrainingProgress>? Progress { get; init; }
+}
 
 /// <summary>
 /// Trust region policy optimisation (Schulman et al. 2015; Notes A, Q5): maximise the surrogate
@@ -80,7 +84,7 @@ public static class Trpo
         var (policy, value) = networks ?? ActorCritic.Mlp(environment, config.Hidden, config.InitialLogStd);
         var valueOptimizer = optim.Adam(value.parameters(), config.ValueLearningRate);
         var collector = new RolloutCollector(environment, config.Seed, config.NormalizeObservations);
-        var log = RlLogs.Create();
+        var log = RlLogs.Create().ReportTo(config.Progress, "episode_return", config.TotalSteps);
         var batchSize = config.Environments * config.StepsPerRollout;
         var updates = (int)(config.TotalSteps / batchSize);
 
@@ -100,6 +104,7 @@ public static class Trpo
                 ("accepted", step.Accepted ? 1 : 0), ("backtracks", step.Backtracks), ("surrogate_gain", step.SurrogateAfter - step.SurrogateBefore),
                 ("wall_seconds", clock.Elapsed.TotalSeconds));
         }
+        config.Progress?.Report(new Workbook.Training.TrainingProgress(Math.Max(collector.TotalSteps, config.TotalSteps), config.TotalSteps, "episode_return", double.NaN));
         return new TrainingResult(policy, value, log, collector.Normalizer, collector.TotalSteps, clock.Elapsed.TotalSeconds);
     }
 
