@@ -42,7 +42,7 @@ public static class SequenceExercises
         var result = Exercise.CheckTensors("RNN step backward",
             t =>
             {
-                var g = student(t[0], t[1], t[2], t[3], t[4]);
+                var g = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4]));
                 if (g.Hidden is null || g.Weight is null || g.Bias is null || !g.Hidden.shape.SequenceEqual(t[1].shape)
                     || !g.Weight.shape.SequenceEqual(t[2].shape) || !g.Bias.shape.SequenceEqual(t[3].shape))
                 {
@@ -119,7 +119,7 @@ public static class SequenceExercises
         var result = Exercise.CheckTensors("LSTM step backward",
             t =>
             {
-                var (dh, dc) = student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+                var (dh, dc) = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
                 if (dh is null || dc is null || !dh.shape.SequenceEqual(t[1].shape) || !dc.shape.SequenceEqual(t[2].shape))
                 {
                     throw new ArgumentException(
@@ -281,7 +281,7 @@ public static class SequenceExercises
             })
             .ToArray();
         var result = Exercise.CheckTensors("additive attention context",
-            t => student(t[0], t[1], t[2], t[3], t[4], t[5]),
+            t => Exercise.WithoutLibrary("AdditiveScore, AttentionPooling.Attend", () => student(t[0], t[1], t[2], t[3], t[4], t[5])),
             t =>
             {
                 var hidden = (t[0].matmul(t[2].t()).unsqueeze(1) + t[1].matmul(t[3].t()) + t[4]).tanh();   // [batch, source, n]
