@@ -64,3 +64,26 @@ public sealed class DerivationExerciseTests
         Assert.Contains("the loss is the batch mean", summed.Message);
     }
 }
+
+public sealed class LstmStepMessageTests
+{
+    [Fact]
+    public void A_wrong_memory_path_is_named_with_the_hidden_path_right()
+    {
+        // dL/dh_(t-1) right (by autograd, switched back on on purpose), dL/dc_(t-1) without the forget gate
+        var result = Workbook.Recurrent.SequenceExercises.CheckLstmStepBackward((x, h, c, w, b, dh, dc) =>
+        {
+            using var on = enable_grad();
+            var hidden = h.detach().clone().requires_grad_(true);
+            var cell = c.detach().clone().requires_grad_(true);
+            var z = (cat(new[] { hidden, x }, 1).matmul(w.t()) + b).chunk(4, 1);
+            var (i, f, g, o) = (z[0].sigmoid(), z[1].sigmoid(), z[2].tanh(), z[3].sigmoid());
+            var next = f * cell + i * g;
+            ((o * next.tanh() * dh).sum() + (next * dc).sum()).backward();
+            var total = dc + dh * o * (1 - next.tanh().pow(2));
+            return (hidden.grad!.detach(), total.detach());   // the memory path without × f
+        });
+        Assert.False(result.Passed);
+        Assert.StartsWith("dL/dh_(t-1) right, dL/dc_(t-1) wrong: ", result.Message);
+    }
+}
