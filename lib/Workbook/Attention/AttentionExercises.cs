@@ -30,11 +30,12 @@ public static class AttentionExercises
         ArgumentNullException.ThrowIfNull(student);
         manual_seed(8);
         var cases = new List<(Tensor[] Qkv, long[]? Lengths, bool Causal)>();
-        void Add(long[] shapeQ, long tk, long dv, long[]? lengths, bool causal)
+        void Add(long[] shapeQ, long tk, long dv, long[]? lengths, bool causal, double queryScale = 1)
         {
             var batchShape = shapeQ[..^2];
             var d = shapeQ[^1];
-            cases.Add((new[] { randn(shapeQ), randn(batchShape.Append(tk).Append(d).ToArray()), randn(batchShape.Append(tk).Append(dv).ToArray()) }, lengths, causal));
+            cases.Add((new[] { randn(shapeQ, dtype: float64) * queryScale, randn(batchShape.Append(tk).Append(d).ToArray(), dtype: float64),
+                randn(batchShape.Append(tk).Append(dv).ToArray(), dtype: float64) }, lengths, causal));
         }
         Add(new long[] { 2, 4, 8 }, 6, 3, null, false);                 // no mask
         Add(new long[] { 2, 4, 8 }, 6, 3, new long[] { 6, 3 }, false);  // padding
@@ -47,6 +48,7 @@ public static class AttentionExercises
         Add(new long[] { 1, 6, 16 }, 6, 4, new long[] { 6 }, true);
         Add(new long[] { 3, 2, 4, 8 }, 4, 3, new long[] { 1, 4, 0 }, false);
         Add(new long[] { 3, 6, 8 }, 3, 3, new long[] { 3, 1, 2 }, true); // Tq > Tk
+        Add(new long[] { 2, 4, 8 }, 6, 3, new long[] { 6, 2 }, true, queryScale: 1000); // scores in the thousands: e^s overflows float32 and float64
         var inputs = cases.Select(c => c.Qkv).ToList();
 
         (Tensor Context, Tensor Weights) Reference(int index, Tensor[] x)
@@ -68,7 +70,8 @@ public static class AttentionExercises
         {
             var current = -1; // CheckTensors runs the reference of a case, then the student's function, case after case
             var result = Exercise.CheckTensors($"scaled dot-product attention ({part})",
-                x => pick(student(x[0], x[1], x[2], cases[current].Lengths?.ToArray(), cases[current].Causal)),
+                x => pick(Exercise.WithoutLibrary("DotProductAttention.Attend, DotProductAttention.Context, AttentionPooling.Attend, Masks.MaskedSoftmax",
+                    () => student(x[0], x[1], x[2], cases[current].Lengths?.ToArray(), cases[current].Causal))),
                 x => pick(Reference(++current, x)),
                 inputs);
             if (result.Passed || !result.Attempted)
@@ -110,16 +113,19 @@ public static class AttentionExercises
     /// The attention weights of a packed batch: student(scores [B, T, T], documents [B, T] as in
     /// <see cref="CheckPackedCausalMask"/>) → weights [B, T, T], the softmax of each query's scores over the keys it may
     /// see, exactly 0 elsewhere; a padding query sees no key, and its row must be all zeros, not NaN.
-    /// <see cref="Masks.MaskedSoftmax"/> is allowed once the mask is built from the documents. A failure names the
-    /// case's documents.
+    /// <see cref="Masks.MaskedSoftmax"/> (and the attention calls that use it) are switched off while the student's function
+    /// runs: the fully masked row is the student's to handle. The scores are float64; one case has scores in the thousands
+    /// (e^s overflows). A failure names the case's documents.
     /// </summary>
     public static ExerciseResult CheckPackedMaskedSoftmax(Func<Tensor, Tensor, Tensor> student)
     {
         ArgumentNullException.ThrowIfNull(student);
         var cases = PackedCases();
         using var generator = new Generator(9);
-        var inputs = cases.Select((d, i) => new[] { randn(new[] { d.shape[0], d.shape[1], d.shape[1] }, generator: generator) * (i == 2 ? 10 : 1), d }).ToList();
-        var result = Exercise.CheckTensors("packed masked softmax", x => student(x[0], x[1]), x => Masks.MaskedSoftmax(x[0], PackedMask(x[1])), inputs);
+        var inputs = cases.Select((d, i) => new[] { randn(new[] { d.shape[0], d.shape[1], d.shape[1] }, dtype: float64, generator: generator) * (i == 2 ? 1000 : 1), d }).ToList();
+        var result = Exercise.CheckTensors("packed masked softmax",
+            x => Exercise.WithoutLibrary("Masks.MaskedSoftmax, DotProductAttention.Attend, DotProductAttention.Context, AttentionPooling.Attend", () => student(x[0], x[1])),
+            x => Masks.MaskedSoftmax(x[0], PackedMask(x[1])), inputs);
         return WithDocuments(result, cases);
     }
 
@@ -189,6 +195,66 @@ public static class AttentionExercises
             Message = $"{result.Message}; that case is positions [{shown}{(positions.Length > 12 ? ", ..." : "")}] (row r of your result is positions[r]), dim {dim}" +
                 (returned is { } type && type != ScalarType.Float64 ? $"; your result has dtype {type}: compute in Float64 (1e-9 is finer than float32 resolves)" : ""),
         };
+    }
+
+    /// <summary>
+    /// Why the sinusoidal encoding lets attention read relative offsets (Vaswani et al. 2017, §3.5; not written out in the
+    /// notes): for an even <c>dim</c> and an offset k there is one matrix M [dim, dim] with p(t + k) = p(t) M for every
+    /// position t (p(t) a row of the encoding). student(dim, offset) → M, derived from the angle-addition formulas; the
+    /// check compares with the closed form in float64 (2×2 blocks on the diagonal, one per frequency) to 1e-12 and, as a
+    /// second line, applies M to the encodings of 50 positions. Cases: offsets 1, −3, 0.5, 0 and 1000; dims 2 to 16. A
+    /// failure names dim, offset and, for a wrong entry, its row and column's frequency index.
+    /// </summary>
+    public static ExerciseResult CheckSinusoidalShift(Func<long, double, Tensor> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var cases = new (long Dim, double Offset)[] { (2, 1), (4, 1), (8, -3), (6, 0.5), (4, 0), (16, 1000) };
+        var result = Exercise.CheckTensors("the offset matrix of the sinusoidal encoding",
+            x => student(x[0].item<long>(), x[1].item<double>()),
+            x => ShiftMatrix(x[0].item<long>(), x[1].item<double>()),
+            cases.Select(c => new[] { tensor(c.Dim), tensor(c.Offset, dtype: ScalarType.Float64) }), atol: 1e-12, rtol: 0);
+        if (!result.Passed)
+        {
+            if (!result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Length)
+            {
+                return result;
+            }
+            var (dim, offset) = cases[result.CasesChecked - 1];
+            var cell = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+), (\d+)\]");
+            var where = cell.Success
+                ? $"; entry [{cell.Groups[1].Value}, {cell.Groups[2].Value}] is in the block of frequencies ω_{long.Parse(cell.Groups[1].Value) / 2} (row) and ω_{long.Parse(cell.Groups[2].Value) / 2} (column); rows 2i, 2i+1 hold sin and cos of t·ω_i"
+                : "";
+            return result with { Message = $"{result.Message}; that case is dim {dim}, offset {offset.ToString(System.Globalization.CultureInfo.InvariantCulture)}{where}" };
+        }
+        // the property itself: M moves every position's encoding by the offset
+        foreach (var (dim, offset) in cases)
+        {
+            var positions = arange(-20.0, 30.0, 1.0, dtype: ScalarType.Float64) * 1.37;
+            var moved = SinusoidalAt(positions, dim).matmul(student(dim, offset).to_type(ScalarType.Float64));
+            var gap = (moved - SinusoidalAt(positions + offset, dim)).abs().max().item<double>();
+            if (gap > 1e-9)
+            {
+                return new ExerciseResult(result.Exercise, false, cases.Length, $"dim {dim}, offset {offset}: p(t) M differs from p(t + offset) by up to {gap:G3}");
+            }
+        }
+        return result;
+    }
+
+    private static Tensor ShiftMatrix(long dim, double offset)
+    {
+        if (dim % 2 != 0)
+        {
+            throw new ArgumentException($"the offset matrix exists for an even dim only, got {dim}");
+        }
+        var m = zeros(dim, dim, dtype: ScalarType.Float64);
+        for (long i = 0; i < dim / 2; i++)
+        {
+            var angle = offset * Math.Exp(2 * i * (-Math.Log(10000.0) / dim));
+            var (s, c) = (Math.Sin(angle), Math.Cos(angle));
+            m[2 * i, 2 * i] = c; m[2 * i, 2 * i + 1] = -s;          // sin(a + b) = sin a cos b + cos a sin b
+            m[2 * i + 1, 2 * i] = s; m[2 * i + 1, 2 * i + 1] = c;  // cos(a + b) = cos a cos b − sin a sin b
+        }
+        return m;
     }
 
     /// <summary>The reference of <see cref="CheckSinusoidalEncoding"/>: the encodings of arbitrary positions [n] → [n, dim], float64.</summary>

@@ -31,6 +31,7 @@ public static class AttentionPooling
     /// </summary>
     public static AttentionResult Attend(IScoreFunction score, Tensor queries, Tensor keys, Tensor values, Tensor? keep = null)
     {
+        Exercises.ExerciseGuard.ThrowIfBlocked("AttentionPooling.Attend");
         ArgumentNullException.ThrowIfNull(score);
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
         AttentionChecks.CheckKeysValues(keys, values);
@@ -56,6 +57,7 @@ public static class DotProductAttention
     /// </summary>
     public static AttentionResult Attend(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, double? scale = null)
     {
+        Exercises.ExerciseGuard.ThrowIfBlocked("DotProductAttention.Attend");
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         AttentionChecks.CheckKeysValues(keys, values);
         using var scope = NewDisposeScope();
@@ -76,6 +78,7 @@ public static class DotProductAttention
     /// </summary>
     public static Tensor Context(Tensor queries, Tensor keys, Tensor values, Tensor? keep = null, bool causal = false, long blockElements = 1 << 20)
     {
+        Exercises.ExerciseGuard.ThrowIfBlocked("DotProductAttention.Context");
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: true);
         AttentionChecks.CheckKeysValues(keys, values);
         using var scope = NewDisposeScope();

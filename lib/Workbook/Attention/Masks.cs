@@ -79,6 +79,7 @@ public static class Masks
     /// </summary>
     public static Tensor MaskedSoftmax(Tensor scores, Tensor? keep)
     {
+        Exercises.ExerciseGuard.ThrowIfBlocked("Masks.MaskedSoftmax");
         ArgumentNullException.ThrowIfNull(scores);
         if (keep is null)
         {

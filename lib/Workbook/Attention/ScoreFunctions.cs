@@ -113,6 +113,7 @@ public sealed class AdditiveScore : nn.Module<Tensor, Tensor, Tensor>, IScoreFun
     /// <summary>The scores [..., Tq, Tk]; callers use <see cref="Score"/> or <c>call</c>.</summary>
     public override Tensor forward(Tensor queries, Tensor keys)
     {
+        Exercises.ExerciseGuard.ThrowIfBlocked("AdditiveScore");
         AttentionChecks.CheckQueriesKeys(queries, keys, sameFeatureSize: false);
         AttentionChecks.CheckLastDim(queries, QueryDim, "queries", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");
         AttentionChecks.CheckLastDim(keys, KeyDim, "keys", $"AdditiveScore(queryDim: {QueryDim}, keyDim: {KeyDim})");

@@ -46,7 +46,7 @@ public static class Exercise
             }
             catch (Exception e)
             {
-                throw new InvalidOperationException($"{label}: the reference solution of '{exercise}' threw {e.GetType().Name}: {e.Message}", e);
+                throw new InvalidOperationException($"{label}: the reference solution of '{exercise}' threw {e.GetType().Name}: {OneLine(e)}", e);
             }
             Tensor? got;
             try
@@ -59,7 +59,7 @@ public static class Exercise
             }
             catch (Exception e)
             {
-                return Fail(exercise, i + 1, $"{label}: your function threw {e.GetType().Name}: {e.Message} (inputs with shapes {shapes})");
+                return Fail(exercise, i + 1, $"{label}: your function threw {e.GetType().Name}: {OneLine(e)} (inputs with shapes {shapes})");
             }
             if (got is null)
             {
@@ -109,7 +109,7 @@ public static class Exercise
             }
             catch (Exception e)
             {
-                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {OneLine(e)}");
             }
             if (!equal(expected, got))
             {
@@ -157,7 +157,7 @@ public static class Exercise
                 }
                 catch (Exception e)
                 {
-                    return Fail(exercise, i + 1, $"{label}: from state {showState(state)} with input {showInput(inputs[k])} your function threw {e.GetType().Name}: {e.Message}");
+                    return Fail(exercise, i + 1, $"{label}: from state {showState(state)} with input {showInput(inputs[k])} your function threw {e.GetType().Name}: {OneLine(e)}");
                 }
                 if (got is null || !equal(expected, got))
                 {
@@ -198,7 +198,7 @@ public static class Exercise
             }
             catch (Exception e)
             {
-                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {e.Message}");
+                return Fail(exercise, i + 1, $"{label}: for input {Show(input)} your function threw {e.GetType().Name}: {OneLine(e)}");
             }
             if (got is null)
             {
@@ -216,6 +216,99 @@ public static class Exercise
             }
         }
         return Pass(exercise, list.Count);
+    }
+
+    /// <summary>
+    /// A predict-then-measure exercise: the student commits a number (derived from a closed form, or a guess with a reason)
+    /// in a cell that runs before the experiment; after it, this compares the prediction with what the run
+    /// <paramref name="measured"/> and says why the two may differ (<paramref name="gap"/>). Passes when
+    /// |predicted - measured| &lt;= <paramref name="tolerance"/>. A stub that throws <see cref="NotImplementedException"/>
+    /// counts as not attempted.
+    /// </summary>
+    /// <param name="exercise">the exercise's name.</param>
+    /// <param name="prediction">the student's prediction (called once).</param>
+    /// <param name="measured">what the run measured.</param>
+    /// <param name="tolerance">the largest |predicted - measured| that counts as right (absolute).</param>
+    /// <param name="measure">what was measured, in the student's words.</param>
+    /// <param name="gap">what explains a small gap between a right prediction and the measurement.</param>
+    public static ExerciseResult CheckPrediction(string exercise, Func<double> prediction, double measured, double tolerance, string measure, string gap)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        if (!(tolerance >= 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "must be zero or positive");
+        }
+        double predicted;
+        try
+        {
+            predicted = prediction();
+        }
+        catch (NotImplementedException e)
+        {
+            return NotAttempted(exercise, e.Message);
+        }
+        catch (Exception e)
+        {
+            return Fail(exercise, 1, $"{measure}: your prediction threw {e.GetType().Name}: {OneLine(e)}");
+        }
+        var difference = Math.Abs(predicted - measured);
+        var within = difference <= tolerance;
+        var verdict = $"{measure}: you predicted {Number(predicted)}, the run measured {Number(measured)} " +
+                      $"(|diff| {Number(difference, 3)} {(within ? "<=" : ">")} {Number(tolerance)}); {gap}";
+        return new ExerciseResult(exercise, within, 1, verdict);
+    }
+
+    /// <summary>
+    /// Runs the student's code with autograd switched off (<c>torch.no_grad()</c>), for exercises whose point is the chain
+    /// rule by hand: a call to <c>backward()</c> or <c>autograd.grad</c> inside fails, and its error is rewritten to say so.
+    /// </summary>
+    public static T WithoutAutograd<T>(Func<T> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        using var off = no_grad();
+        try
+        {
+            return student();
+        }
+        catch (Exception e) when (e is not NotImplementedException && (e.Message.Contains("does not require grad", StringComparison.Ordinal)
+                                                                      || e.Message.Contains("grad_fn", StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"this check runs your function with autograd switched off (the exercise is the chain rule by hand): {OneLine(e)}", e);
+        }
+    }
+
+    /// <summary>
+    /// Runs the student's code with the named library calls switched off (they throw, saying so), for exercises whose
+    /// answer the library already computes: the check cannot be passed by calling that code.
+    /// </summary>
+    public static T WithoutLibrary<T>(string calls, Func<T> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        var previous = ExerciseGuard.Blocked;
+        ExerciseGuard.Blocked = calls;
+        try
+        {
+            return student();
+        }
+        finally
+        {
+            ExerciseGuard.Blocked = previous;
+        }
+    }
+
+    /// <summary>An exception's message on one line: native libtorch frames ("Exception raised from ...", "frame #0: ...") left out.</summary>
+    public static string OneLine(Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var message = e.Message ?? "";
+        var native = message.IndexOf("Exception raised from", StringComparison.Ordinal);
+        if (native >= 0)
+        {
+            message = message[..native];
+        }
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.StartsWith("frame #", StringComparison.Ordinal)).ToArray();
+        return lines.Length == 0 ? e.GetType().Name : string.Join(" ", lines).Trim();
     }
 
     /// <summary>The largest violation of |got - expected| &lt;= atol + rtol * |expected|, described; null when none.</summary>
@@ -311,4 +404,26 @@ public static class Exercise
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "",
     };
+}
+
+/// <summary>
+/// Library calls switched off while a check runs a student's function (<see cref="Exercise.WithoutLibrary{T}"/>): the
+/// guarded calls throw, so an exercise whose answer the library computes cannot be passed by calling it.
+/// </summary>
+public static class ExerciseGuard
+{
+    [ThreadStatic]
+    private static string? blocked;
+
+    internal static string? Blocked { get => blocked; set => blocked = value; }
+
+    /// <summary>Throws when a check has switched <paramref name="call"/> off (it is named in the current block list).</summary>
+    public static void ThrowIfBlocked(string call)
+    {
+        var list = blocked;
+        if (list is not null && list.Split(',', StringSplitOptions.TrimEntries).Contains(call))
+        {
+            throw new InvalidOperationException($"{call} is switched off while this check runs your function (it computes the answer the exercise asks for; the calls switched off: {list})");
+        }
+    }
 }

@@ -65,5 +65,44 @@ public static class FoundationsExercises
             cases, atol: 1e-8, rtol: 1e-6);
     }
 
+    /// <summary>
+    /// Ridge regression that shrinks towards a prior mean m instead of towards 0: the minimiser of
+    /// ‖y − Φθ‖² + Σ_j λ_j (θ_j − m_j)², i.e. MAP with an independent Gaussian prior θ_j ~ N(m_j, σ²/λ_j) (Notes §2.3 with a
+    /// nonzero prior mean, a case the notes and the notebook do not write out): student(design [n, p], targets [n],
+    /// penalties λ [p], priorMean m [p]) → θ [p]. The expected θ solves (ΦᵀΦ + diag λ) θ = Φᵀy + diag(λ) m in float64.
+    /// Cases: m = 0 (plain ridge), λ = 0 (least squares: m must drop out), a strong penalty (θ close to m), the constant
+    /// unpenalised, and λ_j rising along the coefficients with n = p. A failure names the case's n, λ and m.
+    /// </summary>
+    public static ExerciseResult CheckRidgeTowardsPrior(Func<Tensor, Tensor, Tensor, Tensor, Tensor> student)
+    {
+        ArgumentNullException.ThrowIfNull(student);
+        using var generator = new Generator(23);
+        var cases = new List<(int N, double[] Penalties, double[] Mean)>
+        {
+            (20, new[] { 0.5, 0.5, 0.5, 0.5 }, new[] { 0.0, 0.0, 0.0, 0.0 }),
+            (10, new[] { 0.0, 0.0 }, new[] { 3.0, -1.0 }),
+            (12, new[] { 1e4, 1e4, 1e4 }, new[] { 1.0, -2.0, 0.5 }),
+            (30, new[] { 0.0, 10, 10, 10, 10 }, new[] { 5.0, 1, 1, -1, 0 }),
+            (5, new[] { 0.0, 0.5, 1, 2, 4 }, new[] { 0.0, 2, -2, 2, -2 }),
+        };
+        var inputs = new List<Tensor[]>();
+        foreach (var (n, penalties, mean) in cases)
+        {
+            var design = randn(new long[] { n, penalties.Length }, dtype: float64, generator: generator);
+            var targets = randn(new long[] { n }, dtype: float64, generator: generator) + 2;
+            inputs.Add(new[] { design, targets, tensor(penalties, dtype: float64), tensor(mean, dtype: float64) });
+        }
+        var result = Exercise.CheckTensors("ridge regression towards a prior mean",
+            x => student(x[0], x[1], x[2], x[3]),
+            x => linalg.solve(x[0].t().matmul(x[0]) + diag(x[2]), x[0].t().matmul(x[1]) + x[2] * x[3]),
+            inputs, atol: 1e-8, rtol: 1e-6);
+        if (result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count)
+        {
+            return result;
+        }
+        var (nFailed, lambda, m) = cases[result.CasesChecked - 1];
+        return result with { Message = $"{result.Message}; that case has n = {nFailed}, p = {lambda.Length}, λ = {Exercise.Show(lambda)}, prior mean m = {Exercise.Show(m)} (position [j] is θ_j)" };
+    }
+
     private static Tensor Pair((double BiasSquared, double Variance) parts) => tensor(new[] { parts.BiasSquared, parts.Variance });
 }

@@ -42,7 +42,7 @@ public static class SequenceExercises
         var result = Exercise.CheckTensors("RNN step backward",
             t =>
             {
-                var g = student(t[0], t[1], t[2], t[3], t[4]);
+                var g = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4]));
                 if (g.Hidden is null || g.Weight is null || g.Bias is null || !g.Hidden.shape.SequenceEqual(t[1].shape)
                     || !g.Weight.shape.SequenceEqual(t[2].shape) || !g.Bias.shape.SequenceEqual(t[3].shape))
                 {
@@ -119,7 +119,7 @@ public static class SequenceExercises
         var result = Exercise.CheckTensors("LSTM step backward",
             t =>
             {
-                var (dh, dc) = student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]);
+                var (dh, dc) = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
                 if (dh is null || dc is null || !dh.shape.SequenceEqual(t[1].shape) || !dc.shape.SequenceEqual(t[2].shape))
                 {
                     throw new ArgumentException(
@@ -149,6 +149,26 @@ public static class SequenceExercises
             return result;
         }
         var hiddenSize = cases[result.CasesChecked - 1].Inputs[1].shape[1];
+        var verdict = PartsVerdict(cases[result.CasesChecked - 1].Inputs, t =>
+        {
+            var (dh, dc) = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
+            return new[] { dh, dc };
+        }, t =>
+        {
+            using var enabled = enable_grad();
+            var cell = (LstmCell)RecurrentCell.Create(CellKind.Lstm, (int)t[0].shape[1], (int)t[1].shape[1]);
+            cell.to(float64);
+            using (no_grad())
+            {
+                cell.Weight.copy_(t[3]);
+                cell.Bias.copy_(t[4]);
+            }
+            var h = t[1].detach().clone().requires_grad_(true);
+            var c = t[2].detach().clone().requires_grad_(true);
+            var next = cell.Step(t[0], new RecurrentState(h, c));
+            ((next.Hidden * t[5]).sum() + (next.Cell! * t[6]).sum()).backward();
+            return new[] { h.grad!.detach().clone(), c.grad!.detach().clone() };
+        }, new[] { "dL/dh_(t-1)", "dL/dc_(t-1)" });
         var part = "";
         var position = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+), (\d+)\]");
         if (position.Success && long.TryParse(position.Groups[1].Value, out var row) && long.TryParse(position.Groups[2].Value, out var column))
@@ -156,7 +176,26 @@ public static class SequenceExercises
             part = column < hiddenSize ? $"; position [{row}, {column}] is dL/dh_(t-1) (row {row}, unit {column})"
                 : $"; position [{row}, {column}] is dL/dc_(t-1) (row {row}, unit {column - hiddenSize})";
         }
-        return result with { Message = $"{result.Message}; that case is {cases[result.CasesChecked - 1].What} (outputs side by side as [dh, dc]){part}" };
+        return result with { Message = $"{verdict}{result.Message}; that case is {cases[result.CasesChecked - 1].What} (outputs side by side as [dh, dc]){part}" };
+    }
+
+    /// <summary>"dL/dh wrong, dL/dc right: " for a failing case: which of the returned gradients differ from the reference.</summary>
+    private static string PartsVerdict(Tensor[] inputs, Func<Tensor[], Tensor[]> student, Func<Tensor[], Tensor[]> reference, string[] names)
+    {
+        try
+        {
+            using var scope = NewDisposeScope();
+            var clone = () => inputs.Select(t => t.detach().clone()).ToArray();
+            var got = student(clone());
+            var expected = reference(clone());
+            var parts = names.Select((name, k) =>
+                $"{name} {(got[k] is not null && got[k].shape.SequenceEqual(expected[k].shape) && got[k].to_type(float64).allclose(expected[k], rtol: 1e-7, atol: 1e-9) ? "right" : "wrong")}");
+            return string.Join(", ", parts) + ": ";
+        }
+        catch (Exception)
+        {
+            return "";
+        }
     }
 
     /// <summary>
@@ -281,7 +320,7 @@ public static class SequenceExercises
             })
             .ToArray();
         var result = Exercise.CheckTensors("additive attention context",
-            t => student(t[0], t[1], t[2], t[3], t[4], t[5]),
+            t => Exercise.WithoutLibrary("AdditiveScore, AttentionPooling.Attend", () => student(t[0], t[1], t[2], t[3], t[4], t[5])),
             t =>
             {
                 var hidden = (t[0].matmul(t[2].t()).unsqueeze(1) + t[1].matmul(t[3].t()) + t[4]).tanh();   // [batch, source, n]
