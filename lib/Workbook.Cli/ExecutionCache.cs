@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Workbook.Engine.Execution;
 
 namespace Workbook.Cli;
@@ -14,7 +15,7 @@ namespace Workbook.Cli;
 /// <c>OUT/.workbook-cache/NAME.json</c> beside the executed copies. Only the command line uses it: the test suite calls
 /// the engine (<see cref="NotebookRunner"/>) directly, so every test run really executes every notebook.
 /// </summary>
-public static class ExecutionCache
+public static partial class ExecutionCache
 {
     /// <summary>The folder of the cache records inside the output folder.</summary>
     public const string FolderName = ".workbook-cache";
@@ -50,11 +51,21 @@ public static class ExecutionCache
         return Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
     }
 
-    /// <summary>The key of one notebook's run: its file, the parameters and <paramref name="buildKey"/>.</summary>
+    /// <summary>
+    /// The key of one notebook's run: its file, every assembly its cells load with <c>#r "file.dll"</c> (resolved against the
+    /// notebook's folder, as the kernels do), the parameters and <paramref name="buildKey"/>.
+    /// </summary>
     public static string Key(string notebookPath, IReadOnlyDictionary<string, string> parameters, string buildKey)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(SHA256.HashData(File.ReadAllBytes(notebookPath)));
+        var folder = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
+        foreach (Match reference in Reference().Matches(File.ReadAllText(notebookPath)))
+        {
+            var dll = Path.GetFullPath(Path.Combine(folder, reference.Groups[1].Value.Replace("\\\\", "\\")));
+            hash.AppendData(Encoding.UTF8.GetBytes("\nreference " + reference.Groups[1].Value + " "));
+            hash.AppendData(File.Exists(dll) ? SHA256.HashData(File.ReadAllBytes(dll)) : Encoding.UTF8.GetBytes("missing"));
+        }
         foreach (var (name, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
             hash.AppendData(Encoding.UTF8.GetBytes($"\nparam {name}={value}"));
@@ -117,6 +128,10 @@ public static class ExecutionCache
         }
         return result;
     }
+
+    // #r "path.dll" inside a cell's JSON source string (the quotes escaped as \").
+    [GeneratedRegex("#r \\\\\"([^\"\\\\]+\\.dll)\\\\\"")]
+    private static partial Regex Reference();
 
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
 }
