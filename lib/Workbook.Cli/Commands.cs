@@ -423,7 +423,15 @@ public static class Commands
             var notebook = notebooks[n];
             output.WriteLine($"[{n + 1}/{notebooks.Count}] {Relative(notebook, root)}");
             output.Flush();
-            var key = buildKey is null ? null : ExecutionCache.Key(notebook, options.Parameters, buildKey);
+            string? key = null;
+            try
+            {
+                key = buildKey is null ? null : ExecutionCache.Key(notebook, options.Parameters, buildKey);
+            }
+            catch (NotebookFormatException)
+            {
+                // not cached: the engine reports what is wrong with the file
+            }
             if (!force && key is not null && ExecutionCache.Lookup(cacheFolder!, notebook, key) is { } entry)
             {
                 var hit = ExecutionCache.AsResult(notebook, cacheFolder!, entry);

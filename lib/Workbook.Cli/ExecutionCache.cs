@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Workbook.Engine.Documents;
 using Workbook.Engine.Execution;
 
 namespace Workbook.Cli;
@@ -60,10 +61,11 @@ public static partial class ExecutionCache
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(SHA256.HashData(File.ReadAllBytes(notebookPath)));
         var folder = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
-        foreach (Match reference in Reference().Matches(File.ReadAllText(notebookPath)))
+        var cells = NotebookDocument.Load(notebookPath).Cells.Where(c => c.Kind == CellKind.Code);
+        foreach (var reference in cells.SelectMany(c => Reference().Matches(c.Source)).Select(m => m.Groups[1].Value))
         {
-            var dll = Path.GetFullPath(Path.Combine(folder, reference.Groups[1].Value.Replace("\\\\", "\\")));
-            hash.AppendData(Encoding.UTF8.GetBytes("\nreference " + reference.Groups[1].Value + " "));
+            var dll = Path.GetFullPath(Path.Combine(folder, reference));
+            hash.AppendData(Encoding.UTF8.GetBytes("\nreference " + reference + " "));
             hash.AppendData(File.Exists(dll) ? SHA256.HashData(File.ReadAllBytes(dll)) : Encoding.UTF8.GetBytes("missing"));
         }
         foreach (var (name, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -104,7 +106,10 @@ public static partial class ExecutionCache
         var record = RecordPath(outputDirectory, result.NotebookPath);
         if (!result.Succeeded || result.OutputPath is null || !File.Exists(result.OutputPath))
         {
-            File.Delete(record);
+            if (File.Exists(record))
+            {
+                File.Delete(record);
+            }
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(record)!);
@@ -129,8 +134,8 @@ public static partial class ExecutionCache
         return result;
     }
 
-    // #r "path.dll" inside a cell's JSON source string (the quotes escaped as \").
-    [GeneratedRegex("#r \\\\\"([^\"\\\\]+\\.dll)\\\\\"")]
+    // #r "path.dll" at the start of a line of a code cell.
+    [GeneratedRegex("^\\s*#r\\s+\"([^\"]+\\.dll)\"", RegexOptions.Multiline)]
     private static partial Regex Reference();
 
     private static string Sha256(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path))).ToLowerInvariant();
