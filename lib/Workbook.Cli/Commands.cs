@@ -125,11 +125,23 @@ public static class Commands
         var cellTimeout = Seconds("--cell-timeout", "Time limit of each cell, in seconds (0: none). Default: none.", null);
         var timeout = Seconds("--timeout", "Time limit of each notebook, in seconds (0: none).", 900);
         var inPlace = new Option<bool>("--in-place") { Description = "Writes the outputs into the notebooks themselves instead of copies." };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Runs every notebook, even one whose source, parameters, library build and data are unchanged since its last passing "
+                + "run (by default such a notebook is skipped and its executed copy kept; the cache is in DIR/" + ExecutionCache.FolderName + ").",
+        };
         var run = new Command("run", "Executes notebooks in the workbook's engine (isolated worker processes, time limits, parameters) and writes "
             + "executed copies. Exit code 0 when every notebook passed, 1 when one failed (a cell error, a time limit, a missed claim), 2 on a usage error.")
         {
-            runPaths, runOut, runParams, cellTimeout, timeout, inPlace,
+            runPaths, runOut, runParams, cellTimeout, timeout, inPlace, force,
         };
+        run.Validators.Add(result =>
+        {
+            if (result.GetValue(inPlace) && result.GetResult(force) is { Implicit: false })
+            {
+                result.AddError("--force applies to executed copies; --in-place runs always");
+            }
+        });
         run.SetAction((parsed, _) => Run(
             parsed.GetValue(runPaths) ?? Array.Empty<string>(),
             parsed.GetValue(runOut),
@@ -137,6 +149,7 @@ public static class Commands
             parsed.GetValue(cellTimeout),
             parsed.GetValue(timeout),
             parsed.GetValue(inPlace),
+            parsed.GetValue(force),
             output, error, workerAssembly));
         root.Subcommands.Add(run);
 
@@ -208,6 +221,9 @@ public static class Commands
         };
         grade.SetAction(parsed => Grade(parsed.GetValue(submissions)!, parsed.GetValue(csv), output, error));
         root.Subcommands.Add(grade);
+
+        // book, release (BookCommands.cs)
+        BookCommands.Add(root, output, error, workerAssembly);
         return root;
     }
 
@@ -246,7 +262,7 @@ public static class Commands
         return option;
     }
 
-    private sealed class UsageException(string message) : Exception(message);
+    internal sealed class UsageException(string message) : Exception(message);
 
     private static int Student(List<string> paths, string? outDir, TextWriter output)
     {
@@ -332,7 +348,7 @@ public static class Commands
         return 0;
     }
 
-    private static async Task<int> Run(string[] given, string? outDir, string[] pairs, double? cellTimeout, double? timeout, bool inPlace,
+    private static async Task<int> Run(string[] given, string? outDir, string[] pairs, double? cellTimeout, double? timeout, bool inPlace, bool force,
         TextWriter output, TextWriter error, string? workerAssembly)
     {
         var paths = given.ToList();
@@ -358,43 +374,15 @@ public static class Commands
             OutputDirectory = inPlace ? null : Path.GetFullPath(outDir ?? Path.Combine(root, "out", "notebooks")),
             WorkerAssembly = workerAssembly,
         };
-        var results = new List<NotebookRunResult>();
-        // On a terminal, show the running cell and overwrite it with its result.
-        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        for (var n = 0; n < notebooks.Count; n++)
-        {
-            var notebook = notebooks[n];
-            output.WriteLine($"[{n + 1}/{notebooks.Count}] {Relative(notebook, root)}");
-            output.Flush();
-            var result = await NotebookRunner.RunAsync(notebook, options with
-            {
-                Progress = p =>
-                {
-                    var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
-                    if (p.Seconds is { } s)
-                    {
-                        output.WriteLine($"{(interactive ? "\r" : "")}    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
-                        output.Flush();
-                    }
-                    else if (interactive)
-                    {
-                        output.Write($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  running...");
-                        output.Flush();
-                    }
-                },
-            }).ConfigureAwait(false);
-            results.Add(result);
-            output.WriteLine($"    {(result.StudentEdition ? "student edition: " + result.Verdict : result.Status)} in {result.Seconds:F1} s"
-                + (result.OutputPath is null ? "" : $" -> {Relative(result.OutputPath, root)}"));
-            foreach (var exercise in result.Exercises)
-            {
-                output.WriteLine($"      {(exercise.State == Workbook.Engine.Claims.BundleExercise.Failed ? "failing" : exercise.State),-13}  {exercise.Exercise}"
-                    + (exercise.State == Workbook.Engine.Claims.BundleExercise.Passed ? "" : $": {exercise.Message.Split('\n')[0]}"));
-            }
-        }
+        var (results, cached) = await RunNotebooks(notebooks, options, force, root, output, workerAssembly).ConfigureAwait(false);
 
         output.WriteLine();
-        output.WriteLine(Table(results, root));
+        output.WriteLine(Table(results, root, cached));
+        if (cached.Count > 0)
+        {
+            output.WriteLine($"{cached.Count} notebook{(cached.Count == 1 ? "" : "s")} unchanged since {(cached.Count == 1 ? "its" : "their")} last passing run: "
+                + "skipped, executed copies kept (--force runs them).");
+        }
         var failed = results.Where(r => !r.Succeeded).ToList();
         if (failed.Count > 0)
         {
@@ -419,6 +407,74 @@ public static class Commands
             : $"All {results.Count} notebook{(results.Count > 1 ? "s" : "")} ran without a failure"
               + $" (student edition exercises: {string.Join(", ", students.SelectMany(r => r.Exercises).GroupBy(e => e.State).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"))}).");
         return 0;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="notebooks"/> one after another, printing progress; with an output folder and without
+    /// <paramref name="force"/>, a notebook found in the <see cref="ExecutionCache"/> is skipped (its paths are returned as cached).
+    /// </summary>
+    internal static async Task<(List<NotebookRunResult> Results, HashSet<string> Cached)> RunNotebooks(
+        List<string> notebooks, RunOptions options, bool force, string root, TextWriter output, string? workerAssembly)
+    {
+        var results = new List<NotebookRunResult>();
+        var cached = new HashSet<string>(StringComparer.Ordinal);
+        var cacheFolder = options.InPlace ? null : options.OutputDirectory;
+        var buildKey = cacheFolder is null ? null : ExecutionCache.BuildKey(root, workerAssembly);
+        // On a terminal, show the running cell and overwrite it with its result.
+        var interactive = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
+        for (var n = 0; n < notebooks.Count; n++)
+        {
+            var notebook = notebooks[n];
+            output.WriteLine($"[{n + 1}/{notebooks.Count}] {Relative(notebook, root)}");
+            output.Flush();
+            string? key = null;
+            try
+            {
+                key = buildKey is null ? null : ExecutionCache.Key(notebook, options.Parameters, buildKey);
+            }
+            catch (NotebookFormatException)
+            {
+                // not cached: the engine reports what is wrong with the file
+            }
+            if (!force && key is not null && ExecutionCache.Lookup(cacheFolder!, notebook, key) is { } entry)
+            {
+                var hit = ExecutionCache.AsResult(notebook, cacheFolder!, entry);
+                results.Add(hit);
+                cached.Add(hit.NotebookPath);
+                output.WriteLine($"    unchanged since its passing run of {entry.FinishedUtc} ({entry.Seconds:F1} s): skipped -> {Relative(hit.OutputPath!, root)}");
+                continue;
+            }
+            var result = await NotebookRunner.RunAsync(notebook, options with
+            {
+                Progress = p =>
+                {
+                    var cell = p.Injected ? $"injected parameters (after cell {p.Cell})" : $"cell {p.Cell}";
+                    if (p.Seconds is { } s)
+                    {
+                        output.WriteLine($"{(interactive ? "\r" : "")}    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  {s,7:F2} s  {(p.Succeeded == true ? "ok" : "FAILED")}");
+                        output.Flush();
+                    }
+                    else if (interactive)
+                    {
+                        output.Write($"    {cell,-12} ({p.Position}/{p.CodeCells} code cells)  running...");
+                        output.Flush();
+                    }
+                },
+            }).ConfigureAwait(false);
+            results.Add(result);
+            if (key is not null)
+            {
+                ExecutionCache.Store(cacheFolder!, result, key);
+            }
+            output.WriteLine($"    {(result.StudentEdition ? "student edition: " + result.Verdict : result.Status)} in {result.Seconds:F1} s"
+                + (result.OutputPath is null ? "" : $" -> {Relative(result.OutputPath, root)}"));
+            foreach (var exercise in result.Exercises)
+            {
+                output.WriteLine($"      {(exercise.State == Workbook.Engine.Claims.BundleExercise.Failed ? "failing" : exercise.State),-13}  {exercise.Exercise}"
+                    + (exercise.State == Workbook.Engine.Claims.BundleExercise.Passed ? "" : $": {exercise.Message.Split('\n')[0]}"));
+            }
+        }
+        return (results, cached);
     }
 
     private static int Check(List<string> paths, string root, TextWriter output, TextWriter error)
@@ -486,13 +542,13 @@ public static class Commands
     }
 
     /// <summary>The summary table: notebook, status, cells, seconds, metrics.</summary>
-    public static string Table(IReadOnlyList<NotebookRunResult> results, string root)
+    public static string Table(IReadOnlyList<NotebookRunResult> results, string root, IReadOnlySet<string>? cached = null)
     {
         var rows = results.Select(r => new[]
         {
             Relative(r.NotebookPath, root),
-            r.StudentEdition ? r.Verdict : r.Status,
-            $"{r.Cells.Count(c => !c.Injected)}/{r.CodeCells}",
+            cached?.Contains(r.NotebookPath) == true ? "cached" : r.StudentEdition ? r.Verdict : r.Status,
+            cached?.Contains(r.NotebookPath) == true ? "-" : $"{r.Cells.Count(c => !c.Injected)}/{r.CodeCells}",
             r.Seconds.ToString("F1", CultureInfo.InvariantCulture),
             string.Join(", ", r.Metrics.Select(m => $"{m.Key}={m.Value.ToString("G4", CultureInfo.InvariantCulture)}")),
         }).ToList();
@@ -506,7 +562,7 @@ public static class Commands
         return text.ToString().TrimEnd();
     }
 
-    private static List<string> Expand(List<string> paths, string root)
+    internal static List<string> Expand(List<string> paths, string root)
     {
         if (paths.Count == 0)
         {
@@ -531,7 +587,7 @@ public static class Commands
         return notebooks.Distinct().ToList();
     }
 
-    private static string Relative(string path, string root)
+    internal static string Relative(string path, string root)
     {
         var relative = Path.GetRelativePath(root, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;

@@ -27,6 +27,9 @@ public class NotebookTests
 
     private static string Folder => Path.Combine(Notebooks.RepoRoot, "notebooks");
 
+    /// <summary>Where each notebook's executed copy from the engine is kept for the book's browser test: out/test-notebooks.</summary>
+    public static string ExecutedCopies => Path.Combine(Notebooks.RepoRoot, "out", "test-notebooks");
+
     /// <summary>The notebooks' file names (or a sentinel while the folder has none: xunit 2 needs a row).</summary>
     public static IEnumerable<object[]> All()
     {
@@ -54,6 +57,13 @@ public class NotebookTests
             // Stops a runaway; the budget itself is checked as a claim.
             NotebookTimeout = TimeSpan.FromSeconds(Math.Max(2 * claims.BudgetSeconds, claims.BudgetSeconds + 60)),
         });
+        // The book's browser test (tests/Workbook.Book.Tests, which ./test runs after this project) builds the book from these
+        // copies, so the workbook is not run a third time.
+        if (result.OutputPath is not null && File.Exists(result.OutputPath))
+        {
+            Directory.CreateDirectory(ExecutedCopies);
+            File.Copy(result.OutputPath, Path.Combine(ExecutedCopies, notebook), overwrite: true);
+        }
         Assert.True(result.Succeeded,
             $"{result.Describe()}\n(executed copy with outputs: {result.OutputPath}; metrics: " +
             string.Join(", ", result.Metrics.Select(m => $"{m.Key}={m.Value}")) + ")");
