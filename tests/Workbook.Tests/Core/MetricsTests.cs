@@ -79,21 +79,21 @@ public sealed class MetricsTests
             var cases = new[] { (1, 2), (3, 6) };
 
             // A check passes, a check fails, a stub is not attempted; the metrics are reported as the notebooks do.
-            var passed = Exercises.Exercise.CheckValues("double", Double, cases);
+            var passed = global::Workbook.Exercises.Exercise.CheckValues("double", Double, cases);
             Metrics.Report("exercise_double_passed", passed.Passed ? 1 : 0, "the doubling exercise passes");
-            var failed = Exercises.Exercise.CheckValues("double", Wrong, cases);
+            var failed = global::Workbook.Exercises.Exercise.CheckValues("double", Wrong, cases);
             Metrics.Report("exercise_wrong_passed", failed.Passed ? 1 : 0);
-            var stub = Exercises.Exercise.CheckValues("double", Stub, cases);
+            var stub = global::Workbook.Exercises.Exercise.CheckValues("double", Stub, cases);
             Metrics.Report("exercise_stub_passed", stub.Passed ? 1 : 0);
             // A demonstration failing the check before the student's stub: the stub's state wins.
-            Exercises.Exercise.CheckValues("double", Wrong, cases);
-            var stubAgain = Exercises.Exercise.CheckValues("double", Stub, cases);
+            global::Workbook.Exercises.Exercise.CheckValues("double", Wrong, cases);
+            var stubAgain = global::Workbook.Exercises.Exercise.CheckValues("double", Stub, cases);
             Metrics.Report("exercise_after_demo_passed", stubAgain.Passed ? 1 : 0);
             // A plugged-in stub falls back to the reference: not attempted; a plugged-in function that ran and missed its goal: failed.
-            var plugged = Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => throw new NotImplementedException(), (a, b, c) => a + b + c);
+            var plugged = global::Workbook.Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => throw new NotImplementedException(), (a, b, c) => a + b + c);
             plugged.Function(1, 2, 3);
             Metrics.Report("exercise_adder_trained", plugged.RanYours ? 1 : 0, "your adder trained the model");
-            var ran = Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => a * b * c, (a, b, c) => a + b + c);
+            var ran = global::Workbook.Exercises.Plug.In<int, int, int, int>("adder", (a, b, c) => a * b * c, (a, b, c) => a + b + c);
             ran.Function(1, 2, 3);
             Metrics.Report("exercise_adder_goal", ran.RanYours && false ? 1 : 0, "your adder reached the goal");
             // Straight from the check's result.

@@ -40,8 +40,8 @@ public sealed class PluggedSeamsTests
         Assert.False(check.Passed);
         var plugged = OptimizationExercises.PlugAdam(Wrong);
         var banana = new Rosenbrock();
-        var yours = Trajectory.Run(banana, p => new Adam(p, new AdamConfig(0.1), plugged.Function), 200);
-        var reference = Trajectory.Run(banana, p => new Adam(p, new AdamConfig(0.1)), 200);
+        var yours = Trajectory.Run(banana, p => new AdamScratch(p, new AdamConfig(0.1), plugged.Function), 200);
+        var reference = Trajectory.Run(banana, p => new AdamScratch(p, new AdamConfig(0.1)), 200);
         AssertReportedWorse(plugged.CheckedBy(check).Outcome("Rosenbrock loss after 200 steps", yours.Loss[^1], reference.Loss[^1], higherIsBetter: false, sameWithin: 1e-12));
     }
 
