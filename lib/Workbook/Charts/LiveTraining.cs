@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Workbook.Display;
-using Workbook.Notebooks;
 using Workbook.Training;
 
 namespace Workbook.Charts;
@@ -33,7 +32,7 @@ public sealed class LiveTraining : IProgress<TrainingProgress>
     private readonly List<(double Step, double Value)> points = new();
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly List<long> redrawnAt = new();
-    private readonly NotebookHost.UpdatableDisplay? display;
+    private readonly Action<object?>? redraw;
     private long lastRedrawTicks = -Stopwatch.Frequency;
     private TrainingProgress latest;
 
@@ -43,7 +42,7 @@ public sealed class LiveTraining : IProgress<TrainingProgress>
         ValueLabel = valueLabel;
         if (show)
         {
-            display = NotebookHost.DisplayUpdatable(this);
+            redraw = UpdatableDisplays.Show(this);
         }
     }
 
@@ -94,7 +93,7 @@ public sealed class LiveTraining : IProgress<TrainingProgress>
             lastRedrawTicks = now;
             redrawnAt.Add(value.Step);
         }
-        display?.Update(this);
+        redraw?.Invoke(this);
     }
 
     /// <summary>The display as HTML: a heading line and an SVG curve (no script).</summary>

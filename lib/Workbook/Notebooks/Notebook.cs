@@ -31,6 +31,8 @@ public static class Notebook
     {
         var convolutions = CpuKernels.Check();
         NotebookFormatters.Register();
+        // Live displays (training curves) redraw through this host: the engine's update event or DisplayedValue.Update.
+        UpdatableDisplays.Use(value => NotebookHost.DisplayUpdatable(value).Update);
         Charts.ChartHtml.ResetSession();
         Metrics.Clear();
         Metrics.Report("float32_convolutions_right", convolutions.Passed ? 1 : 0,

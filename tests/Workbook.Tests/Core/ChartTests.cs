@@ -33,7 +33,7 @@ public sealed class ChartTests
         var traces = Traces(json);
         Assert.Equal(2, traces.Count);
         Assert.Equal("scatter", traces[0]!["type"]!.GetValue<string>());
-        Assert.Equal("lines", traces[0]!["mode"]!.GetValue<string>());
+        Assert.Equal("lines+markers", traces[0]!["mode"]!.GetValue<string>());   // house style: a series of fewer than 15 points shows its points
         Assert.Equal("train", traces[0]!["name"]!.GetValue<string>());
         Assert.Equal(new[] { 0.0, 1.0, 2.0 }, Doubles(traces[0]!["x"]));
         Assert.Equal(new[] { 3.0, 2.0, 1.5 }, Doubles(traces[0]!["y"]));
@@ -215,7 +215,7 @@ public sealed class ChartTests
         var traces = Traces(json);
         Assert.Equal(3, figure.TraceCount);
         Assert.Equal("markers", traces[0]!["mode"]!.GetValue<string>());
-        Assert.All(traces.Skip(1), t => Assert.Equal("lines", t!["mode"]!.GetValue<string>()));
+        Assert.All(traces.Skip(1), t => Assert.Equal("lines+markers", t!["mode"]!.GetValue<string>()));   // 2-point curves: markers (house style)
         Assert.All(traces, t => Assert.True(t!["showlegend"]!.GetValue<bool>()));
         AssertTitles(json, "Fits", "x", "y");
     }
