@@ -183,4 +183,32 @@ public sealed class LanguageMdpTests
         Assert.Equal(0.0, batch.SequenceKl, 6);
         Assert.Equal(0f, (batch.LogProbs - batch.ReferenceLogProbs).abs().max().item<float>());
     }
+
+    [Fact]
+    public void A_plugged_reward_makes_every_updates_rewards_for_both_algorithms()
+    {
+        manual_seed(1);
+        var model = new Gpt(new GptConfig(Tokenizer.VocabularySize, ContextLength: 16, Layers: 1, Heads: 2, Width: 16));
+        var before = model.parameters().Select(p => p.clone()).ToList();
+        foreach (var algorithm in new[] { LanguageAlgorithm.Reinforce, LanguageAlgorithm.Ppo })
+        {
+            var calls = 0;
+            var plugged = LanguageExercises.PlugKlPenalisedReward((r, p, q, m, b) =>
+            {
+                calls++;
+                var last = (m.sum(1) - 1).to_type(ScalarType.Int64).unsqueeze(1);
+                return -b * (p - q) * m + zeros_like(m).scatter(1, last, r.to_type(m.dtype).unsqueeze(1));
+            });
+            var lengthJudge = new LanguageMdp(Tokenizer, new[] { Newline }, Newline, 12, new SentenceJudge("length", t => t.Length));   // a reward that varies
+            var result = LanguageFineTuning.Train(model, lengthJudge, new LanguageFineTuningConfig(algorithm, Updates: 3, BatchSize: 8, Epochs: 2, Minibatches: 2),
+                Grammar.Accepts, plugged.Function);
+            Assert.Equal(3, calls);
+            Assert.True(plugged.RanYours);
+            Assert.Equal(3, result.Log.Count);
+            Assert.All(result.Log.Column("kl"), v => Assert.True(double.IsFinite(v) && v >= 0));
+            Assert.Equal(0.0, result.Log.Column("kl")[0], 5);                     // the first batch comes from the reference itself
+            Assert.Contains(result.Policy.parameters().Zip(model.parameters()), p => (p.First - p.Second).abs().max().item<float>() > 0);
+        }
+        Assert.All(model.parameters().Zip(before), p => Assert.Equal(0f, (p.First - p.Second).abs().max().item<float>()));   // the reference is left alone
+    }
 }
