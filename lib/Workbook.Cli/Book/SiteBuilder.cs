@@ -86,7 +86,7 @@ public static partial class SiteBuilder
                 {
                     continue;
                 }
-                var document = Markdown.Parse(NotebookDocument.ReadMultiline(cells[i]!["source"], "source"), Pipeline);
+                var document = Markdown.Parse(DisplayMathAsBlocks(NotebookDocument.ReadMultiline(cells[i]!["source"], "source")), Pipeline);
                 markdown[(page.Name, i)] = document;
                 foreach (var inline in document.Descendants<MathInline>())
                 {
@@ -281,7 +281,7 @@ public static partial class SiteBuilder
                 }
                 if (data["text/markdown"] is { } md)
                 {
-                    return $"<div class=\"output markdown\">{Markdown.ToHtml(NotebookDocument.ReadMultiline(md, "text/markdown"), Pipeline)}</div>\n";
+                    return $"<div class=\"output markdown\">{Markdown.ToHtml(DisplayMathAsBlocks(NotebookDocument.ReadMultiline(md, "text/markdown")), Pipeline)}</div>\n";
                 }
                 if (data["text/plain"] is { } plain)
                 {
@@ -291,6 +291,79 @@ public static partial class SiteBuilder
             default:
                 return "";
         }
+    }
+
+    /// <summary>
+    /// Display math that starts a line (<c>$$</c> at the line's start, closed by <c>$$</c> at a line's end, on the same
+    /// line or later) becomes a fenced math block with blank lines around it. Jupyter and VS Code typeset such a span as
+    /// display math even inside a paragraph, but Markdig reads a <c>$$</c> block only as its own paragraph, and a span
+    /// over several lines inside a paragraph not at all (it stayed raw TeX in the page). Code fences are left alone.
+    /// </summary>
+    public static string DisplayMathAsBlocks(string markdown)
+    {
+        var lines = markdown.Replace("\r\n", "\n").Split('\n');
+        var output = new List<string>();
+        var fence = false;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i];
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                fence = !fence;
+            }
+            if (fence || !trimmed.StartsWith("$$", StringComparison.Ordinal))
+            {
+                output.Add(line);
+                continue;
+            }
+            // Find the closing $$: on this line after the opening one, or at the end of a later line.
+            var end = -1;
+            if (trimmed.Length >= 4 && trimmed.EndsWith("$$", StringComparison.Ordinal))
+            {
+                end = i;
+            }
+            else
+            {
+                for (var j = i + 1; j < lines.Length && end < 0; j++)
+                {
+                    if (lines[j].Trim().Length == 0)
+                    {
+                        break;   // a blank line ends the paragraph: not display math, leave it to Markdig
+                    }
+                    if (lines[j].TrimEnd().EndsWith("$$", StringComparison.Ordinal))
+                    {
+                        end = j;
+                    }
+                }
+            }
+            if (end < 0)
+            {
+                output.Add(line);
+                continue;
+            }
+            var indent = line[..(line.Length - line.TrimStart().Length)];
+            var body = string.Join("\n", lines[i..(end + 1)]).Trim();
+            var content = body[2..^2].Trim();
+            if (content.Length == 0 || content.Contains("$$", StringComparison.Ordinal))
+            {
+                output.Add(line);   // "$$ $$" or two spans on one line: not one display formula
+                continue;
+            }
+            if (output.Count > 0 && output[^1].Trim().Length > 0)
+            {
+                output.Add("");
+            }
+            output.Add(indent + "$$");
+            output.AddRange(content.Split('\n').Select(l => indent + l.Trim()));
+            output.Add(indent + "$$");
+            if (end + 1 < lines.Length && lines[end + 1].Trim().Length > 0)
+            {
+                output.Add("");
+            }
+            i = end;
+        }
+        return string.Join("\n", output);
     }
 
     /// <summary>A chart's HTML without the plotly.js its first chart inlines: the page loads the site's one copy instead.</summary>
