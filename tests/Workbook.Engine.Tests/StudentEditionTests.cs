@@ -173,6 +173,9 @@ public static class StudentEditionRuns
         {
             OutputDirectory = Path.Combine(folder, "executed"),
             NotebookTimeout = TimeSpan.FromSeconds(3 * claims.BudgetSeconds),   // a limit for hangs: two editions share the cores
+            // One libtorch thread per edition: two editions side by side with two threads each oversubscribed the 2 cores
+            // and ran 4-6x slower than alone (25's pretraining 134 s against 23 s; its edition passed the 450 s limit).
+            Environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["MKL_NUM_THREADS"] = "1" },
         });
 
         Assert.All(result.Cells, cell => Assert.True(cell.Succeeded, $"{notebook} (student edition), cell {cell.Number} failed: {result.Describe()}"));
