@@ -172,10 +172,11 @@ public static class StudentEditionRuns
         var result = await NotebookRunner.RunAsync(path, new RunOptions
         {
             OutputDirectory = Path.Combine(folder, "executed"),
-            NotebookTimeout = TimeSpan.FromSeconds(3 * claims.BudgetSeconds),   // a limit for hangs: two editions share the cores
-            // One libtorch thread per edition: two editions side by side with two threads each oversubscribed the 2 cores
-            // and ran 4-6x slower than alone (25's pretraining 134 s against 23 s; its edition passed the 450 s limit).
-            Environment = new Dictionary<string, string> { ["OMP_NUM_THREADS"] = "1", ["MKL_NUM_THREADS"] = "1" },
+            // A limit for hangs, not a budget: two editions side by side, two libtorch threads each, oversubscribe 2 cores and
+            // run 4-6x slower than alone (25's pretraining 134 s against 23 s alone, so 3x its budget was passed). One thread
+            // per edition would be faster but changes float32 rounding, and so seeded RL results (25's kl_ratio_off_on
+            // 1.15 -> 2.89): the editions keep the author run's thread count and get more time.
+            NotebookTimeout = TimeSpan.FromSeconds(6 * claims.BudgetSeconds),
         });
 
         Assert.All(result.Cells, cell => Assert.True(cell.Succeeded, $"{notebook} (student edition), cell {cell.Number} failed: {result.Describe()}"));
