@@ -18,4 +18,9 @@ public sealed class DisplayMathTests
     [InlineData("```\n$$ not math in code\n$$\n```")]     // code fences are left alone
     [InlineData("$$ unclosed\n\nnext paragraph")]          // no closing $$ before the paragraph ends
     public void Other_text_is_left_alone(string source) => Assert.Equal(source, SiteBuilder.DisplayMathAsBlocks(source));
+
+    [Fact]
+    public void Inline_math_split_by_a_line_break_is_joined_onto_one_line() =>
+        Assert.Equal("a quadratic, $\\frac12 x^\\top A x$, so\nthe next line",
+            SiteBuilder.DisplayMathAsBlocks("a quadratic, $\\frac12 x^\\top\nA x$, so\nthe next line"));
 }

@@ -363,7 +363,50 @@ public static partial class SiteBuilder
             }
             i = end;
         }
-        return string.Join("\n", output);
+        return string.Join("\n", JoinInlineMathAcrossLines(output));
+    }
+
+    // Inline math ($...$) that a line break splits: Markdig reads an inline span on one line only, so a line with an odd
+    // number of single $ is joined to the next with a space (a soft line break is a space in Markdown anyway).
+    private static List<string> JoinInlineMathAcrossLines(List<string> lines)
+    {
+        var joined = new List<string>();
+        var fence = false;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            var trimmed = line.Trim();
+            if (trimmed.StartsWith("```", StringComparison.Ordinal) || trimmed.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                fence = !fence;
+            }
+            while (!fence && SingleDollars(line) % 2 == 1 && i + 1 < lines.Count && lines[i + 1].Trim().Length > 0
+                   && !lines[i + 1].Trim().StartsWith("$$", StringComparison.Ordinal) && !lines[i + 1].Trim().StartsWith("```", StringComparison.Ordinal))
+            {
+                line = line.TrimEnd() + " " + lines[++i].TrimStart();
+            }
+            joined.Add(line);
+        }
+        return joined;
+    }
+
+    private static int SingleDollars(string line)
+    {
+        var count = 0;
+        for (var i = 0; i < line.Length; i++)
+        {
+            if (line[i] != '$' || (i > 0 && line[i - 1] == '\\'))
+            {
+                continue;
+            }
+            if (i + 1 < line.Length && line[i + 1] == '$')
+            {
+                i++;   // $$: display math, not an inline delimiter
+                continue;
+            }
+            count++;
+        }
+        return count;
     }
 
     /// <summary>A chart's HTML without the plotly.js its first chart inlines: the page loads the site's one copy instead.</summary>
