@@ -127,22 +127,7 @@ public static class SequenceExercises
                 }
                 return cat(new[] { dh, dc }, 1);                                 // [batch, 2·hidden]
             },
-            t =>
-            {
-                using var enabled = enable_grad();
-                var cell = (LstmCell)RecurrentCell.Create(CellKind.Lstm, (int)t[0].shape[1], (int)t[1].shape[1]);
-                cell.to(float64);
-                using (no_grad())
-                {
-                    cell.Weight.copy_(t[3]);
-                    cell.Bias.copy_(t[4]);
-                }
-                var h = t[1].detach().clone().requires_grad_(true);
-                var c = t[2].detach().clone().requires_grad_(true);
-                var next = cell.Step(t[0], new RecurrentState(h, c));
-                ((next.Hidden * t[5]).sum() + (next.Cell! * t[6]).sum()).backward();
-                return cat(new[] { h.grad!.detach().clone(), c.grad!.detach().clone() }, 1);
-            },
+            t => cat(ReferenceLstmGradients(t), 1),                          // [batch, 2·hidden]
             cases.Select(c => c.Inputs), atol: 1e-9, rtol: 1e-7);
         if (result.Passed || !result.Attempted || result.CasesChecked < 1 || result.CasesChecked > cases.Count)
         {
@@ -153,22 +138,7 @@ public static class SequenceExercises
         {
             var (dh, dc) = Exercise.WithoutAutograd(() => student(t[0], t[1], t[2], t[3], t[4], t[5], t[6]));
             return new[] { dh, dc };
-        }, t =>
-        {
-            using var enabled = enable_grad();
-            var cell = (LstmCell)RecurrentCell.Create(CellKind.Lstm, (int)t[0].shape[1], (int)t[1].shape[1]);
-            cell.to(float64);
-            using (no_grad())
-            {
-                cell.Weight.copy_(t[3]);
-                cell.Bias.copy_(t[4]);
-            }
-            var h = t[1].detach().clone().requires_grad_(true);
-            var c = t[2].detach().clone().requires_grad_(true);
-            var next = cell.Step(t[0], new RecurrentState(h, c));
-            ((next.Hidden * t[5]).sum() + (next.Cell! * t[6]).sum()).backward();
-            return new[] { h.grad!.detach().clone(), c.grad!.detach().clone() };
-        }, new[] { "dL/dh_(t-1)", "dL/dc_(t-1)" });
+        }, ReferenceLstmGradients, new[] { "dL/dh_(t-1)", "dL/dc_(t-1)" });
         var part = "";
         var position = System.Text.RegularExpressions.Regex.Match(result.Message, @"at \[(\d+), (\d+)\]");
         if (position.Success && long.TryParse(position.Groups[1].Value, out var row) && long.TryParse(position.Groups[2].Value, out var column))
@@ -334,5 +304,24 @@ public static class SequenceExercises
         }
         var z = sizes[result.CasesChecked - 1];
         return result with { Message = $"{result.Message}; that case has batch {z.Batch}, source length {z.Source}, s width q = {z.Query}, h width k = {z.Key}, score hidden size n = {z.Hidden}" };
+    }
+
+    // The reference: dL/dh_(t-1) and dL/dc_(t-1) by autograd through the library's LSTM cell in float64, from the case's
+    // inputs (x, h, c, W, b, upstream dL/dh_t, upstream dL/dc_t).
+    private static Tensor[] ReferenceLstmGradients(Tensor[] t)
+    {
+        using var enabled = enable_grad();
+        var cell = (LstmCell)RecurrentCell.Create(CellKind.Lstm, (int)t[0].shape[1], (int)t[1].shape[1]);
+        cell.to(float64);
+        using (no_grad())
+        {
+            cell.Weight.copy_(t[3]);
+            cell.Bias.copy_(t[4]);
+        }
+        var h = t[1].detach().clone().requires_grad_(true);
+        var c = t[2].detach().clone().requires_grad_(true);
+        var next = cell.Step(t[0], new RecurrentState(h, c));
+        ((next.Hidden * t[5]).sum() + (next.Cell! * t[6]).sum()).backward();
+        return new[] { h.grad!.detach().clone(), c.grad!.detach().clone() };   // [batch, hidden] each
     }
 }
